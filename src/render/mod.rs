@@ -1,0 +1,1 @@
+//! Typst rendering (placeholder, being written).

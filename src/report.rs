@@ -1,0 +1,117 @@
+//! The finished report as the renderer receives it: every figure already
+//! formatted as text, every heading already numbered. The Typst template
+//! only lays this out; it never computes or evaluates anything, so no user
+//! text can become Typst code.
+
+use serde::Serialize;
+
+/// Everything one PDF shows, handed to the Typst template as `/data.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportData {
+    pub meta: Meta,
+    /// The narrative sections in profile order (or just one for `--section`).
+    pub sections: Vec<Section>,
+    /// The annex score table; absent when previewing a single section.
+    pub annex: Option<Annex>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Meta {
+    /// Full title, e.g. 「2024年度示例县人力资源和社会保障局部门整体支出绩效自评报告」.
+    pub title: String,
+    pub unit: String,
+    /// 「2024」
+    pub year: String,
+    /// Report date as printed, 「2025年5月1日」.
+    pub date: String,
+    /// ISO date for PDF metadata, 「2025-05-01」.
+    pub date_iso: String,
+    /// Whether to print the cover and table of contents.
+    pub front_matter: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Section {
+    pub id: String,
+    pub blocks: Vec<Block>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Block {
+    /// Level 1 is 「一、」 (黑体), 2 「（一）」 (楷体), 3 「1.」 (仿宋 bold), 4 「（1）」 (仿宋).
+    /// `text` already carries its number.
+    Heading { level: u8, text: String },
+    Para { text: String },
+    Table(Table),
+}
+
+/// A simple table inside the narrative.
+#[derive(Debug, Clone, Serialize)]
+pub struct Table {
+    pub caption: String,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    /// Per column: "left", "center" or "right".
+    pub align: Vec<String>,
+}
+
+/// 附件：部门整体支出绩效自评表.
+#[derive(Debug, Clone, Serialize)]
+pub struct Annex {
+    /// 「附件」 label printed above the title, e.g. 「附件1」.
+    pub label: String,
+    pub title: String,
+    pub unit: String,
+    /// 「单位：万元」
+    pub money_unit: String,
+    /// Budget block at the top: 年初预算数, 全年预算数, 全年执行数, 分值, 执行率, 得分.
+    pub budget: AnnexBudget,
+    /// Annual goals: (expected, achieved) pairs.
+    pub goals: Vec<AnnexGoal>,
+    /// Names of the indicator levels, e.g. ["一级指标", "二级指标", "三级指标"].
+    pub level_names: Vec<String>,
+    /// One row per scored leaf, in tree order.
+    pub rows: Vec<AnnexRow>,
+    pub total_weight: String,
+    pub total_score: String,
+    pub grade: String,
+    /// Lines printed under the table (填表人, 填报日期, …).
+    pub footer: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AnnexBudget {
+    pub initial: String,
+    pub full: String,
+    pub actual: String,
+    pub weight: String,
+    pub rate: String,
+    pub score: String,
+    pub basic: String,
+    pub project: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AnnexGoal {
+    pub expected: String,
+    pub achieved: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AnnexRow {
+    /// One cell per level name. `None` where the cell above spans over it.
+    pub levels: Vec<Option<SpanCell>>,
+    pub target: String,
+    pub actual: String,
+    pub weight: String,
+    pub score: String,
+    /// 偏差原因分析及改进措施
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SpanCell {
+    pub text: String,
+    pub rowspan: usize,
+}
