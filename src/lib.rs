@@ -1,4 +1,14 @@
 //! zpbg: facts → derived figures → score → narrative → Typst → PDF.
 
+pub mod annex;
+pub mod error;
+pub mod facts;
+pub mod figures;
+pub mod framework;
+pub mod narrative;
+pub mod num;
+pub mod pipeline;
+pub mod profile;
 pub mod render;
 pub mod report;
+pub mod scoring;

@@ -1,1 +1,133 @@
-fn main() {}
+//! The `zpbg` command line. Library errors become Chinese messages here and
+//! nowhere else.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use zpbg::error::{Error, Result};
+use zpbg::facts::FactsFile;
+use zpbg::pipeline;
+use zpbg::profile::Profile;
+
+/// 部门整体支出绩效自评报告生成器：事实数据 → 计算 → 评分 → 报告 PDF。
+#[derive(Parser)]
+#[command(name = "zpbg", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// 由事实文件生成自评报告 PDF。
+    Gen {
+        /// 事实文件（TOML）。
+        facts: PathBuf,
+        /// 输出 PDF 路径；默认与事实文件同名、扩展名为 .pdf。
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// 只生成一个章节：不带 -o 时以纯文本打印到标准输出，带 -o 时输出该章节的 PDF。
+        #[arg(long, value_name = "ID")]
+        section: Option<String>,
+        /// 模板配置：内置配置名或配置目录；默认取事实文件中的 profile，再默认 hunan-2024。
+        #[arg(long, value_name = "NAME|DIR")]
+        profile: Option<String>,
+    },
+    /// 列出内置模板配置。
+    Profiles,
+}
+
+const DEFAULT_PROFILE: &str = "hunan-2024";
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("错误：{err}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Gen {
+            facts,
+            output,
+            section,
+            profile,
+        } => generate(&facts, output, section.as_deref(), profile.as_deref()),
+        Command::Profiles => {
+            for id in Profile::builtin_ids() {
+                let p = Profile::builtin(id)?;
+                println!("{id}\t{}", p.name);
+                if let Some(d) = &p.description {
+                    println!("\t{d}");
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+fn generate(
+    facts_path: &Path,
+    output: Option<PathBuf>,
+    section: Option<&str>,
+    profile: Option<&str>,
+) -> Result<()> {
+    let facts = FactsFile::load(facts_path)?;
+    let profile_name = profile
+        .or(facts.facts.profile.as_deref())
+        .unwrap_or(DEFAULT_PROFILE);
+    let profile = Profile::resolve(profile_name)?;
+    let report = pipeline::build(&profile, &facts, section)?;
+    if section.is_some() && output.is_none() {
+        let text = pipeline::plain_text(&report.data.sections);
+        let mut stdout = std::io::stdout().lock();
+        return stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush())
+            .map_err(|source| Error::Io {
+                path: PathBuf::from("<stdout>"),
+                source,
+            });
+    }
+    let output = output.unwrap_or_else(|| facts_path.with_extension("pdf"));
+    let bytes = pipeline::pdf(&profile, &report.data)?;
+    write_atomically(&output, &bytes)?;
+    eprintln!(
+        "已生成 {}（{} 个章节，总分 {}，等级 {}）",
+        output.display(),
+        report.data.sections.len(),
+        zpbg::num::score(report.sheet.total),
+        report.sheet.grade
+    );
+    Ok(())
+}
+
+/// Writes beside the target and renames, so a failed run never leaves a
+/// truncated PDF under the target name.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report.pdf".into());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(io)
+}

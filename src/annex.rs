@@ -1,0 +1,154 @@
+//! The annex 部门整体支出绩效自评表, built from the score sheet: one row per
+//! scored leaf, grouped level cells merged, totals from the tree.
+
+use crate::facts::FactsFile;
+use crate::figures::Figures;
+use crate::num;
+use crate::profile::Profile;
+use crate::report::{Annex, AnnexBudget, AnnexGoal, AnnexRow, SpanCell};
+use crate::scoring::{ScoreSheet, Scored};
+
+/// The figure whose first-level leaf the annex shows in its budget block
+/// rather than among the indicator rows, as the provincial tables do.
+const BUDGET_FIGURE_LEAF: &str = "budget";
+
+pub fn build(profile: &Profile, facts: &FactsFile, figures: &Figures, sheet: &ScoreSheet) -> Annex {
+    let f = &facts.facts;
+    let grouped = profile.money_grouping;
+    let money = |id: &str| {
+        figures
+            .get(id)
+            .and_then(|fig| fig.value.clone().ok())
+            .map(|v| num::money(v, grouped))
+            .unwrap_or_default()
+    };
+    let budget_leaf = sheet
+        .roots
+        .iter()
+        .find(|r| r.id == BUDGET_FIGURE_LEAF && r.leaf.is_some());
+    let budget = AnnexBudget {
+        initial: money("budget_initial"),
+        full: money("budget_full"),
+        actual: money("actual_total"),
+        weight: budget_leaf.map(|l| num::score(l.weight)).unwrap_or_default(),
+        rate: figures
+            .get("budget_execution_rate")
+            .and_then(|fig| fig.value.clone().ok())
+            .map(num::percent)
+            .unwrap_or_default(),
+        score: budget_leaf.map(|l| num::score(l.score)).unwrap_or_default(),
+        basic: money("basic_actual"),
+        project: money("project_actual"),
+    };
+
+    // (ancestor path, leaf) for every leaf shown as a row.
+    let mut paths: Vec<(Vec<&Scored>, &Scored)> = Vec::new();
+    for root in &sheet.roots {
+        if budget_leaf.is_some_and(|b| b.id == root.id) {
+            continue;
+        }
+        collect(root, &mut Vec::new(), &mut paths);
+    }
+    let levels = sheet.levels.len();
+    let rows = paths
+        .iter()
+        .enumerate()
+        .map(|(i, (path, leaf))| {
+            let cells = (0..levels)
+                .map(|level| {
+                    let Some(node) = path.get(level) else {
+                        return Some(SpanCell {
+                            text: String::new(),
+                            rowspan: 1,
+                        });
+                    };
+                    let same_group = |other: &(Vec<&Scored>, &Scored)| {
+                        other.0.get(level).is_some_and(|n| n.id == node.id)
+                    };
+                    if i > 0 && same_group(&paths[i - 1]) {
+                        return None;
+                    }
+                    let rowspan = paths[i..].iter().take_while(|p| same_group(p)).count();
+                    let text = if level == 0 && node.leaf.is_none() {
+                        format!("{}（{}分）", node.name, num::score(node.weight))
+                    } else {
+                        node.name.clone()
+                    };
+                    Some(SpanCell { text, rowspan })
+                })
+                .collect();
+            let detail = leaf.leaf.as_ref().expect("collected leaves only");
+            AnnexRow {
+                levels: cells,
+                target: detail.target.clone(),
+                actual: detail.actual.clone(),
+                weight: num::score(leaf.weight),
+                score: num::score(leaf.score),
+                note: detail
+                    .deduction
+                    .as_ref()
+                    .map(|d| format!("{}。{}", d.reason, d.measure))
+                    .unwrap_or_default(),
+            }
+        })
+        .collect();
+
+    let mut footer = Vec::new();
+    let mut signed = Vec::new();
+    if let Some(p) = &f.report.preparer {
+        signed.push(format!("填表人：{p}"));
+    }
+    if let Ok(date) = facts.report_date() {
+        signed.push(format!("填报日期：{}", date.format("%Y.%-m.%-d")));
+    }
+    if let Some(phone) = &f.report.phone {
+        signed.push(format!("联系电话：{phone}"));
+    }
+    signed.push("单位负责人签字：".into());
+    footer.push(signed.join("　　"));
+
+    Annex {
+        label: profile.annex.label.clone(),
+        title: fill(&profile.annex.title, f.report.year, &f.unit.name),
+        unit: f.unit.name.clone(),
+        money_unit: "单位：万元".into(),
+        budget,
+        goals: f
+            .goals
+            .iter()
+            .map(|g| AnnexGoal {
+                expected: g.expected.clone(),
+                achieved: g.achieved.clone(),
+            })
+            .collect(),
+        level_names: sheet.levels.clone(),
+        rows,
+        total_weight: num::score(sheet.weight),
+        total_score: num::score(sheet.total),
+        grade: sheet.grade.clone(),
+        footer,
+    }
+}
+
+fn collect<'a>(
+    node: &'a Scored,
+    path: &mut Vec<&'a Scored>,
+    out: &mut Vec<(Vec<&'a Scored>, &'a Scored)>,
+) {
+    path.push(node);
+    if node.leaf.is_some() {
+        out.push((path.clone(), node));
+    } else {
+        for child in &node.children {
+            collect(child, path, out);
+        }
+    }
+    path.pop();
+}
+
+/// Replaces `{year}` and `{unit}` in a profile's title pattern.
+pub fn fill(pattern: &str, year: i32, unit: &str) -> String {
+    pattern
+        .replace("{year}", &year.to_string())
+        .replace("{unit}", unit)
+}

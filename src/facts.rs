@@ -1,0 +1,600 @@
+//! The facts of one unit and one year, as the finance officer writes them in
+//! TOML. Only what people know goes here; every rate is derived later.
+//! Amounts are 万元 unless a field says otherwise.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::error::{Error, Location, Result};
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Facts {
+    /// Profile this file is written for (`--profile` overrides it).
+    pub profile: Option<String>,
+    pub unit: Unit,
+    pub report: ReportInfo,
+    pub staffing: Staffing,
+    pub money: Money,
+    #[serde(default)]
+    pub projects: Vec<Project>,
+    /// 三公经费 by kind.
+    #[serde(default)]
+    pub three_public: ThreePublic,
+    pub procurement: Option<Procurement>,
+    pub assets: Option<Assets>,
+    /// 年度绩效目标 and what was achieved.
+    #[serde(default)]
+    pub goals: Vec<Goal>,
+    /// Indicators the unit sets itself under a framework branch.
+    #[serde(default)]
+    pub indicators: Vec<Spanned<IndicatorFact>>,
+    pub survey: Option<Survey>,
+    /// Free text only people can write.
+    #[serde(default)]
+    pub text: FreeText,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unit {
+    /// Full name, e.g. 「示例县人力资源和社会保障局」.
+    pub name: String,
+    /// 级别, e.g. 「正科级」.
+    pub level: Option<String>,
+    /// 单位性质, e.g. 「全额拨款行政单位」.
+    pub kind: Option<String>,
+    /// 内设机构.
+    #[serde(default)]
+    pub departments: Vec<String>,
+    /// 下属单位 included in this report.
+    #[serde(default)]
+    pub subordinates: Vec<String>,
+    /// 主要职能, one item per duty.
+    #[serde(default)]
+    pub functions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportInfo {
+    /// The budget year evaluated.
+    pub year: i32,
+    /// Date printed on the cover and used as the PDF date.
+    pub date: toml::value::Datetime,
+    pub preparer: Option<String>,
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Staffing {
+    /// 编制数 and 实有人数 by category (公务员, 事业, …).
+    #[serde(default)]
+    pub categories: Vec<StaffCategory>,
+    /// Totals; computed from the categories when omitted.
+    pub establishment: Option<u32>,
+    pub actual: Option<u32>,
+    /// 临时人员.
+    pub temporary: Option<u32>,
+    /// 退休人员.
+    pub retired: Option<u32>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffCategory {
+    pub name: String,
+    pub establishment: u32,
+    pub actual: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Money {
+    /// 上年结转结余.
+    pub carryover_begin: Option<Decimal>,
+    /// 全年预算数 (年初预算 plus every adjustment during the year).
+    pub budget_full: Decimal,
+    /// 年末结转结余.
+    pub carryover_end: Option<Decimal>,
+    /// 基本支出: 人员经费 and 公用经费.
+    pub basic: Basic,
+    /// Budget by source of funds (一般公共预算, 政府性基金, …), optional.
+    #[serde(default)]
+    pub sources: Vec<FundSource>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Basic {
+    /// 人员经费 (工资福利支出 and 对个人和家庭的补助).
+    pub personnel: BudgetActual,
+    /// 公用经费 (商品和服务支出).
+    pub public: BudgetActual,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetActual {
+    /// 年初预算数.
+    pub budget: Decimal,
+    /// 全年执行数.
+    pub actual: Decimal,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FundSource {
+    pub name: String,
+    pub amount: Decimal,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Project {
+    pub name: String,
+    /// 年初预算数.
+    pub budget: Decimal,
+    /// 全年执行数.
+    pub actual: Decimal,
+    /// What the money was for.
+    pub purpose: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThreePublic {
+    /// 因公出国（境）费.
+    pub overseas: Option<ThreePublicItem>,
+    /// 公务用车购置费.
+    pub vehicle_purchase: Option<ThreePublicItem>,
+    /// 公务用车运行维护费.
+    pub vehicle_operation: Option<ThreePublicItem>,
+    /// 公务接待费.
+    pub reception: Option<ThreePublicItem>,
+}
+
+impl ThreePublic {
+    /// The kinds that are given, with their Chinese names, in the usual order.
+    pub fn items(&self) -> Vec<(&'static str, &ThreePublicItem)> {
+        [
+            ("因公出国（境）费", &self.overseas),
+            ("公务用车购置费", &self.vehicle_purchase),
+            ("公务用车运行维护费", &self.vehicle_operation),
+            ("公务接待费", &self.reception),
+        ]
+        .into_iter()
+        .filter_map(|(name, item)| item.as_ref().map(|item| (name, item)))
+        .collect()
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThreePublicItem {
+    /// 上年决算数.
+    pub previous: Decimal,
+    /// 本年预算数.
+    pub budget: Decimal,
+    /// 本年决算数.
+    pub actual: Decimal,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Procurement {
+    /// 政府采购预算数.
+    pub budget: Decimal,
+    /// 实际政府采购金额.
+    pub actual: Decimal,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Assets {
+    /// Date the book values refer to; defaults to the year's end.
+    pub as_of: Option<toml::value::Datetime>,
+    /// 固定资产 by class (房屋和构筑物, 设备, …), 原值 in 万元.
+    #[serde(default)]
+    pub fixed: Vec<AssetItem>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssetItem {
+    pub name: String,
+    pub value: Decimal,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Goal {
+    /// 预期目标.
+    pub expected: String,
+    /// 实际完成情况.
+    pub achieved: String,
+}
+
+/// An indicator the unit defines itself under an open framework branch
+/// (三级指标 such as 「开展业务学习 ≥100人次」).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorFact {
+    /// Framework branch it belongs to, e.g. `output.quantity`.
+    pub branch: String,
+    pub name: String,
+    pub weight: Decimal,
+    pub target: Target,
+    /// Unit of a quantitative target, e.g. 「人次」, 「%」, 「万元」.
+    #[serde(default)]
+    pub unit: String,
+    /// Quantitative actual value.
+    pub actual: Option<Decimal>,
+    /// Takes the actual value from a derived figure instead (e.g. `actual_total`).
+    pub actual_figure: Option<String>,
+    /// Qualitative actual, as written in the table (「效果明显」).
+    pub actual_text: Option<String>,
+    /// Qualitative tier chosen by the assessor (达成 / 部分达成 / 未达成).
+    pub tier: Option<String>,
+    /// Assessor's score for a qualitative indicator; must fall inside the tier.
+    pub score: Option<Decimal>,
+    /// Why points were lost; required when the score is below the weight.
+    pub reason: Option<String>,
+    /// What the unit will do about it (偏差原因分析及改进措施).
+    pub measure: Option<String>,
+}
+
+/// A target is either a comparison with a number or a description.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged, deny_unknown_fields)]
+pub enum Target {
+    Quantity { op: Comparison, value: Decimal },
+    Quality { text: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub enum Comparison {
+    #[serde(rename = ">=")]
+    AtLeast,
+    #[serde(rename = "<=")]
+    AtMost,
+    #[serde(rename = "=")]
+    Exactly,
+}
+
+impl Comparison {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Comparison::AtLeast => "≥",
+            Comparison::AtMost => "≤",
+            Comparison::Exactly => "",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Survey {
+    /// 发放问卷数.
+    pub issued: u32,
+    /// 回收问卷数.
+    pub returned: u32,
+    /// 有效问卷数.
+    pub valid: u32,
+    /// 满意（含比较满意）份数.
+    pub satisfied: u32,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FreeText {
+    /// 部门绩效情况: what the unit did this year, one paragraph each.
+    #[serde(default)]
+    pub performance: Vec<String>,
+    /// Problems the unit names itself, each with its cause and measure.
+    #[serde(default)]
+    pub problems: Vec<Problem>,
+    /// 自评结果应用 paragraphs.
+    #[serde(default)]
+    pub application: Vec<String>,
+    /// 公开情况 paragraphs.
+    #[serde(default)]
+    pub publicity: Vec<String>,
+    /// 其他需要说明的情况.
+    #[serde(default)]
+    pub other: Vec<String>,
+    /// 厉行节约保障措施.
+    pub thrift: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Problem {
+    pub problem: String,
+    pub cause: Option<String>,
+    pub measure: String,
+}
+
+/// Facts together with where they came from, so later stages can point at lines.
+#[derive(Debug, Clone)]
+pub struct FactsFile {
+    pub path: PathBuf,
+    pub text: String,
+    pub facts: Facts,
+}
+
+impl FactsFile {
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(path, text)
+    }
+
+    pub fn parse(path: &Path, text: String) -> Result<Self> {
+        let facts: Facts = toml::from_str(&text).map_err(|err| Error::Toml {
+            what: "事实文件",
+            location: err
+                .span()
+                .map(|span| Location::from_offset(path, &text, span.start)),
+            file: path.to_path_buf(),
+            message: translate_toml_message(err.message()),
+        })?;
+        let file = FactsFile {
+            path: path.to_path_buf(),
+            text,
+            facts,
+        };
+        file.validate()?;
+        Ok(file)
+    }
+
+    pub fn location(&self, offset: usize) -> Location {
+        Location::from_offset(&self.path, &self.text, offset)
+    }
+
+    fn fact_error(&self, offset: Option<usize>, field: &str, message: String) -> Error {
+        Error::Fact {
+            location: offset.map(|o| self.location(o)),
+            file: self.path.clone(),
+            field: field.to_string(),
+            message,
+        }
+    }
+
+    /// Checks what the types alone cannot: ranges and internal consistency.
+    fn validate(&self) -> Result<()> {
+        let f = &self.facts;
+        if f.unit.name.trim().is_empty() {
+            return Err(self.fact_error(None, "unit.name", "单位名称不能为空。".into()));
+        }
+        self.report_date()?;
+        let s = &f.staffing;
+        let sum_est: u32 = s.categories.iter().map(|c| c.establishment).sum();
+        let sum_act: u32 = s.categories.iter().map(|c| c.actual).sum();
+        if !s.categories.is_empty() {
+            if let Some(total) = s.establishment.filter(|t| *t != sum_est) {
+                return Err(self.fact_error(
+                    None,
+                    "staffing.establishment",
+                    format!("编制总数 {total} 与各类编制之和 {sum_est} 不一致；请改正或删去总数。"),
+                ));
+            }
+            if let Some(total) = s.actual.filter(|t| *t != sum_act) {
+                return Err(self.fact_error(
+                    None,
+                    "staffing.actual",
+                    format!("实有总人数 {total} 与各类实有人数之和 {sum_act} 不一致；请改正或删去总数。"),
+                ));
+            }
+        }
+        for (field, value) in self.money_fields() {
+            if value.is_sign_negative() && !value.is_zero() {
+                return Err(self.fact_error(
+                    None,
+                    &field,
+                    format!("金额不能为负数（填写的是 {value}）。"),
+                ));
+            }
+        }
+        if let Some(survey) = &f.survey
+            && (survey.satisfied > survey.valid
+                || survey.valid > survey.returned
+                || survey.returned > survey.issued)
+        {
+            return Err(self.fact_error(
+                None,
+                "survey",
+                format!(
+                    "问卷数量应满足 满意 ≤ 有效 ≤ 回收 ≤ 发放，现为 满意 {} / 有效 {} / 回收 {} / 发放 {}。",
+                    survey.satisfied, survey.valid, survey.returned, survey.issued
+                ),
+            ));
+        }
+        for indicator in &f.indicators {
+            let offset = Some(indicator.span().start);
+            let i = indicator.get_ref();
+            if i.weight <= Decimal::ZERO {
+                return Err(self.fact_error(
+                    offset,
+                    "indicators.weight",
+                    format!("指标「{}」的分值必须大于 0。", i.name),
+                ));
+            }
+            match &i.target {
+                Target::Quantity { .. } => {
+                    if i.actual.is_none() && i.actual_figure.is_none() {
+                        return Err(self.fact_error(
+                            offset,
+                            "indicators.actual",
+                            format!(
+                                "定量指标「{}」需要实际完成值：填写 actual，或用 actual_figure 引用计算值。",
+                                i.name
+                            ),
+                        ));
+                    }
+                }
+                Target::Quality { .. } => {
+                    if i.tier.is_none() || i.score.is_none() {
+                        return Err(self.fact_error(
+                            offset,
+                            "indicators.tier",
+                            format!(
+                                "定性指标「{}」需要填写达成档次 tier（如「达成」）和评分 score。",
+                                i.name
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Every amount with its dotted field name, for range checks.
+    fn money_fields(&self) -> Vec<(String, Decimal)> {
+        let f = &self.facts;
+        let m = &f.money;
+        let mut out = vec![
+            ("money.budget_full".to_string(), m.budget_full),
+            ("money.basic.personnel.budget".into(), m.basic.personnel.budget),
+            ("money.basic.personnel.actual".into(), m.basic.personnel.actual),
+            ("money.basic.public.budget".into(), m.basic.public.budget),
+            ("money.basic.public.actual".into(), m.basic.public.actual),
+        ];
+        out.extend(m.carryover_begin.map(|v| ("money.carryover_begin".into(), v)));
+        out.extend(m.carryover_end.map(|v| ("money.carryover_end".into(), v)));
+        for (i, p) in f.projects.iter().enumerate() {
+            out.push((format!("projects[{}].budget", i + 1), p.budget));
+            out.push((format!("projects[{}].actual", i + 1), p.actual));
+        }
+        for (name, item) in f.three_public.items() {
+            out.push((format!("three_public（{name}）.previous"), item.previous));
+            out.push((format!("three_public（{name}）.budget"), item.budget));
+            out.push((format!("three_public（{name}）.actual"), item.actual));
+        }
+        if let Some(p) = &f.procurement {
+            out.push(("procurement.budget".into(), p.budget));
+            out.push(("procurement.actual".into(), p.actual));
+        }
+        out
+    }
+
+    /// The report date as a calendar date.
+    pub fn report_date(&self) -> Result<NaiveDate> {
+        toml_date(&self.facts.report.date).ok_or_else(|| {
+            self.fact_error(
+                None,
+                "report.date",
+                "日期应写成 2025-05-01 这样的日期（不带时间）。".into(),
+            )
+        })
+    }
+
+    /// Indicators the unit defined, grouped by framework branch, in file order.
+    pub fn indicators_by_branch(&self) -> BTreeMap<&str, Vec<&Spanned<IndicatorFact>>> {
+        let mut map: BTreeMap<&str, Vec<_>> = BTreeMap::new();
+        for i in &self.facts.indicators {
+            map.entry(i.get_ref().branch.as_str()).or_default().push(i);
+        }
+        map
+    }
+}
+
+fn toml_date(dt: &toml::value::Datetime) -> Option<NaiveDate> {
+    let date = dt.date?;
+    if dt.time.is_some() {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(date.year as i32, date.month as u32, date.day as u32)
+}
+
+/// The toml crate speaks English; translate the messages people hit most.
+fn translate_toml_message(message: &str) -> String {
+    let message = message.trim();
+    let hint = if let Some(rest) = message.strip_prefix("missing field ") {
+        format!("缺少必填字段 {}。", rest.trim_matches('`'))
+    } else if let Some(rest) = message.strip_prefix("unknown field ") {
+        let name = rest.split(',').next().unwrap_or(rest).trim_matches('`');
+        format!("不认识的字段 {name}（拼写错误？）。原文：{message}")
+    } else if message.starts_with("invalid type") {
+        format!("字段类型不对（例如金额应写数字，文字应加引号）。原文：{message}")
+    } else if message.contains("data did not match any variant") {
+        "指标目标 target 应写成 { op = \">=\", value = 100 } 或 { text = \"效果明显\" }。".into()
+    } else {
+        format!("原文：{message}")
+    };
+    hint
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+[unit]
+name = "测试局"
+[report]
+year = 2024
+date = 2025-05-01
+[staffing]
+categories = [{ name = "行政", establishment = 10, actual = 9 }]
+[money]
+budget_full = 100
+basic.personnel = { budget = 50, actual = 48 }
+basic.public = { budget = 10, actual = 9.5 }
+"#;
+
+    #[test]
+    fn parses_minimal_file() {
+        let file = FactsFile::parse(Path::new("t.toml"), MINIMAL.into()).unwrap();
+        assert_eq!(file.facts.unit.name, "测试局");
+        assert_eq!(
+            file.report_date().unwrap(),
+            NaiveDate::from_ymd_opt(2025, 5, 1).unwrap()
+        );
+    }
+
+    #[test]
+    fn type_error_names_line_and_field() {
+        let text = MINIMAL.replace("budget_full = 100", "budget_full = \"很多\"");
+        let err = FactsFile::parse(Path::new("t.toml"), text).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("t.toml:10:"), "{msg}");
+        assert!(msg.contains("budget_full"), "{msg}");
+    }
+
+    #[test]
+    fn missing_field_is_named() {
+        let text = MINIMAL.replace("budget_full = 100\n", "");
+        let msg = FactsFile::parse(Path::new("t.toml"), text)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("缺少必填字段 budget_full"), "{msg}");
+    }
+
+    #[test]
+    fn negative_amount_is_refused() {
+        let text = MINIMAL.replace("actual = 9.5", "actual = -1");
+        let msg = FactsFile::parse(Path::new("t.toml"), text)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("money.basic.public.actual"), "{msg}");
+    }
+
+    #[test]
+    fn inconsistent_staff_total_is_refused() {
+        let text = MINIMAL.replace("[money]", "establishment = 12\n[money]");
+        let msg = FactsFile::parse(Path::new("t.toml"), text)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("staffing.establishment"), "{msg}");
+    }
+}

@@ -1,0 +1,583 @@
+//! A performance framework as data: an indicator tree of any depth read from
+//! TOML, each leaf with its weight and scoring rule. Ids are dotted paths
+//! (`output.quantity`), so the tree's shape is in the ids themselves.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::error::{Error, Location, Result};
+use crate::figures;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FrameworkFile {
+    framework: Header,
+    #[serde(default)]
+    qualitative: Option<Qualitative>,
+    indicator: Vec<Spanned<IndicatorDef>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Header {
+    pub name: String,
+    /// Column names of the levels, e.g. 一级指标, 二级指标, 三级指标.
+    pub levels: Vec<String>,
+    /// Points of the whole tree; the first-level weights must sum to it.
+    #[serde(default = "hundred")]
+    pub total: Decimal,
+    /// Grades from best to worst; a score at or above `min` earns the grade.
+    #[serde(default = "default_grades")]
+    pub grades: Vec<Grade>,
+}
+
+fn hundred() -> Decimal {
+    Decimal::ONE_HUNDRED
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grade {
+    pub name: String,
+    pub min: Decimal,
+}
+
+/// 财预〔2020〕10号: 优 ≥90, 良 80–90, 中 60–80, 差 <60.
+fn default_grades() -> Vec<Grade> {
+    [("优", 90), ("良", 80), ("中", 60), ("差", 0)]
+        .into_iter()
+        .map(|(name, min)| Grade {
+            name: name.into(),
+            min: min.into(),
+        })
+        .collect()
+}
+
+/// How the assessor's score of a qualitative indicator is bounded.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Qualitative {
+    pub tiers: Vec<Tier>,
+}
+
+/// A tier as a share of the weight in percent: `min < score ≤ max`, except
+/// that the lowest tier includes its minimum.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tier {
+    pub name: String,
+    pub min: Decimal,
+    pub max: Decimal,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorDef {
+    pub id: String,
+    pub name: String,
+    pub weight: Decimal,
+    /// How a leaf is scored.
+    pub rule: Option<Rule>,
+    /// The unit supplies this branch's leaves in its facts.
+    #[serde(default)]
+    pub open: bool,
+    /// 年度指标值 as printed for a rule-scored leaf, e.g. 「100%」.
+    pub target: Option<String>,
+    /// 指标说明: what it measures.
+    pub description: Option<String>,
+    /// 改进措施 wording used when this indicator (or one below it) loses points.
+    pub measure: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Rule {
+    /// Full marks at `full`; `per_point` points off per percentage point away
+    /// from it in `direction`; floor 0. (002: 预算执行率 99.93% → 9.93 of 10.)
+    Linear {
+        figure: String,
+        #[serde(default = "hundred")]
+        full: Decimal,
+        per_point: Decimal,
+        #[serde(default)]
+        direction: Direction,
+    },
+    /// Full marks within `threshold`; `points` off for every `step`
+    /// percentage points beyond it (a started step counts only when
+    /// `partial`); floor 0. (000: 在职人员控制率 each 1 pt over −0.5.)
+    Step {
+        figure: String,
+        threshold: Decimal,
+        step: Decimal,
+        points: Decimal,
+        #[serde(default)]
+        direction: Direction,
+        #[serde(default)]
+        partial: bool,
+    },
+    /// Ordered bands of the figure, each giving a fixed score.
+    Bands { figure: String, bands: Vec<Band> },
+    /// Score = weight × rate / 100. (001: 绩效监控完成率.)
+    WeightTimesRate { figure: String },
+}
+
+impl Rule {
+    pub fn figure(&self) -> &str {
+        match self {
+            Rule::Linear { figure, .. }
+            | Rule::Step { figure, .. }
+            | Rule::Bands { figure, .. }
+            | Rule::WeightTimesRate { figure } => figure,
+        }
+    }
+}
+
+/// Which side of the threshold costs points.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Falling short (execution rates).
+    #[default]
+    Below,
+    /// Exceeding (control rates).
+    Above,
+    /// Either way (政府采购执行率).
+    Both,
+}
+
+/// A band `[from, to]` of a figure; ends are inclusive unless marked open.
+/// A missing end is unbounded.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Band {
+    pub from: Option<Decimal>,
+    pub to: Option<Decimal>,
+    #[serde(default)]
+    pub from_open: bool,
+    #[serde(default)]
+    pub to_open: bool,
+    pub score: Decimal,
+}
+
+impl Band {
+    pub fn contains(&self, x: Decimal) -> bool {
+        let above = match self.from {
+            None => true,
+            Some(f) if self.from_open => x > f,
+            Some(f) => x >= f,
+        };
+        let below = match self.to {
+            None => true,
+            Some(t) if self.to_open => x < t,
+            Some(t) => x <= t,
+        };
+        above && below
+    }
+}
+
+/// A node of the validated tree.
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub def: IndicatorDef,
+    /// Byte offset of its table in the framework file, for messages.
+    pub offset: usize,
+    pub children: Vec<Node>,
+}
+
+impl Node {
+    pub fn depth(&self) -> usize {
+        self.def.id.split('.').count()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Framework {
+    pub file: PathBuf,
+    pub text: String,
+    pub header: Header,
+    pub qualitative: Qualitative,
+    pub roots: Vec<Node>,
+}
+
+impl Framework {
+    pub fn parse(file: &Path, text: &str) -> Result<Self> {
+        let raw: FrameworkFile = toml::from_str(text).map_err(|err| Error::Toml {
+            what: "评价指标体系",
+            location: err
+                .span()
+                .map(|s| Location::from_offset(file, text, s.start)),
+            file: file.to_path_buf(),
+            message: err.message().to_string(),
+        })?;
+        let fw = Framework {
+            file: file.to_path_buf(),
+            text: text.to_string(),
+            qualitative: raw.qualitative.unwrap_or_else(|| Qualitative {
+                tiers: vec![
+                    tier("达成", 80, 100),
+                    tier("部分达成", 60, 80),
+                    tier("未达成", 0, 60),
+                ],
+            }),
+            header: raw.framework,
+            roots: Vec::new(),
+        };
+        let defs: Vec<(IndicatorDef, usize)> = raw
+            .indicator
+            .into_iter()
+            .map(|s| {
+                let offset = s.span().start;
+                (s.into_inner(), offset)
+            })
+            .collect();
+        fw.build(defs)
+    }
+
+    fn error(&self, offset: Option<usize>, indicator: &str, message: String) -> Error {
+        Error::Framework {
+            location: offset.map(|o| Location::from_offset(&self.file, &self.text, o)),
+            file: self.file.clone(),
+            indicator: indicator.to_string(),
+            message,
+        }
+    }
+
+    fn build(mut self, defs: Vec<(IndicatorDef, usize)>) -> Result<Self> {
+        let mut seen = BTreeSet::new();
+        for (def, offset) in &defs {
+            if !seen.insert(def.id.as_str()) {
+                return Err(self.error(Some(*offset), &def.id, "指标 id 重复。".into()));
+            }
+            if let Some((parent, _)) = def.id.rsplit_once('.')
+                && !seen.contains(parent)
+            {
+                return Err(self.error(
+                    Some(*offset),
+                    &def.id,
+                    format!("上级指标 {parent} 不存在（上级须写在下级之前）。"),
+                ));
+            }
+            self.check_rule(def, *offset)?;
+        }
+        let roots = attach(&defs, None);
+        if roots.is_empty() {
+            return Err(self.error(None, "-", "没有任何指标。".into()));
+        }
+        self.check_weights(&roots)?;
+        let sum: Decimal = roots.iter().map(|n| n.def.weight).sum();
+        if sum != self.header.total {
+            return Err(self.error(
+                Some(roots[0].offset),
+                &roots[0].def.id,
+                format!(
+                    "一级指标分值之和为 {sum}，与总分 {} 不符。",
+                    self.header.total
+                ),
+            ));
+        }
+        let depth = max_depth(&roots);
+        if self.header.levels.len() < depth {
+            return Err(self.error(
+                None,
+                "framework.levels",
+                format!(
+                    "指标树有 {depth} 级，但 levels 只列出 {} 个级别名称。",
+                    self.header.levels.len()
+                ),
+            ));
+        }
+        self.roots = roots;
+        Ok(self)
+    }
+
+    fn check_rule(&self, def: &IndicatorDef, offset: usize) -> Result<()> {
+        if def.weight <= Decimal::ZERO {
+            return Err(self.error(Some(offset), &def.id, "分值必须大于 0。".into()));
+        }
+        let Some(rule) = &def.rule else {
+            return Ok(());
+        };
+        if def.open {
+            return Err(self.error(
+                Some(offset),
+                &def.id,
+                "open（由单位自设下级指标）的指标不能同时有 rule。".into(),
+            ));
+        }
+        if !figures::exists(rule.figure()) {
+            let known: Vec<&str> = figures::CATALOGUE.iter().map(|(id, _, _)| *id).collect();
+            return Err(self.error(
+                Some(offset),
+                &def.id,
+                format!(
+                    "计分规则引用了不存在的计算值 {}。可用的有：{}。",
+                    rule.figure(),
+                    known.join(", ")
+                ),
+            ));
+        }
+        match rule {
+            Rule::Linear { per_point, .. } if *per_point <= Decimal::ZERO => Err(self.error(
+                Some(offset),
+                &def.id,
+                "per_point 必须大于 0。".into(),
+            )),
+            Rule::Step { step, points, .. } if *step <= Decimal::ZERO || *points < Decimal::ZERO => {
+                Err(self.error(
+                    Some(offset),
+                    &def.id,
+                    "step 必须大于 0，points 不能为负。".into(),
+                ))
+            }
+            Rule::Bands { bands, .. } => self.check_bands(def, offset, bands),
+            _ => Ok(()),
+        }
+    }
+
+    /// Bands must be in ascending order, touch without overlapping, and
+    /// give scores within the weight.
+    fn check_bands(&self, def: &IndicatorDef, offset: usize, bands: &[Band]) -> Result<()> {
+        if bands.is_empty() {
+            return Err(self.error(Some(offset), &def.id, "bands 不能为空。".into()));
+        }
+        for band in bands {
+            if band.score < Decimal::ZERO || band.score > def.weight {
+                return Err(self.error(
+                    Some(offset),
+                    &def.id,
+                    format!("档位得分 {} 超出 0–{} 的范围。", band.score, def.weight),
+                ));
+            }
+        }
+        for pair in bands.windows(2) {
+            let (a, b) = (&pair[0], &pair[1]);
+            let ok = match (a.to, b.from) {
+                (Some(t), Some(f)) => t == f && (a.to_open != b.from_open),
+                _ => false,
+            };
+            if !ok {
+                return Err(self.error(
+                    Some(offset),
+                    &def.id,
+                    format!(
+                        "档位 {} 与 {} 重叠或不衔接：前一档的上限须等于后一档的下限，且恰好一端包含该值。",
+                        describe_band(a),
+                        describe_band(b)
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn check_weights(&self, nodes: &[Node]) -> Result<()> {
+        for node in nodes {
+            if node.children.is_empty() {
+                if node.def.rule.is_none() && !node.def.open {
+                    return Err(self.error(
+                        Some(node.offset),
+                        &node.def.id,
+                        "末级指标需要计分规则 rule，或标记 open = true 由单位自设下级指标。".into(),
+                    ));
+                }
+                continue;
+            }
+            if node.def.open || node.def.rule.is_some() {
+                return Err(self.error(
+                    Some(node.offset),
+                    &node.def.id,
+                    "有下级指标的指标不能再有 rule 或 open。".into(),
+                ));
+            }
+            let sum: Decimal = node.children.iter().map(|c| c.def.weight).sum();
+            if sum != node.def.weight {
+                return Err(self.error(
+                    Some(node.offset),
+                    &node.def.id,
+                    format!(
+                        "下级指标分值之和为 {sum}，与本指标分值 {} 不符。",
+                        node.def.weight
+                    ),
+                ));
+            }
+            self.check_weights(&node.children)?;
+        }
+        Ok(())
+    }
+
+    pub fn find(&self, id: &str) -> Option<&Node> {
+        fn walk<'a>(nodes: &'a [Node], id: &str) -> Option<&'a Node> {
+            nodes.iter().find_map(|n| {
+                if n.def.id == id {
+                    Some(n)
+                } else {
+                    walk(&n.children, id)
+                }
+            })
+        }
+        walk(&self.roots, id)
+    }
+
+    pub fn grade(&self, score: Decimal) -> String {
+        self.header
+            .grades
+            .iter()
+            .find(|g| score >= g.min)
+            .or(self.header.grades.last())
+            .map(|g| g.name.clone())
+            .unwrap_or_default()
+    }
+}
+
+fn tier(name: &str, min: i64, max: i64) -> Tier {
+    Tier {
+        name: name.into(),
+        min: min.into(),
+        max: max.into(),
+    }
+}
+
+fn describe_band(b: &Band) -> String {
+    let from = b.from.map_or("-∞".to_string(), |f| f.to_string());
+    let to = b.to.map_or("+∞".to_string(), |t| t.to_string());
+    format!(
+        "{}{from}, {to}{}",
+        if b.from_open { "(" } else { "[" },
+        if b.to_open { ")" } else { "]" }
+    )
+}
+
+fn attach(defs: &[(IndicatorDef, usize)], parent: Option<&str>) -> Vec<Node> {
+    defs.iter()
+        .filter(|(def, _)| def.id.rsplit_once('.').map(|(p, _)| p) == parent)
+        .map(|(def, offset)| Node {
+            def: def.clone(),
+            offset: *offset,
+            children: attach(defs, Some(&def.id)),
+        })
+        .collect()
+}
+
+fn max_depth(nodes: &[Node]) -> usize {
+    nodes
+        .iter()
+        .map(|n| {
+            if n.def.open {
+                n.depth() + 1
+            } else {
+                n.depth().max(max_depth(&n.children))
+            }
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FW: &str = r#"
+[framework]
+name = "测试"
+levels = ["一级指标", "二级指标", "三级指标"]
+
+[[indicator]]
+id = "budget"
+name = "预算执行率"
+weight = 10
+rule = { kind = "linear", figure = "budget_execution_rate", per_point = 1 }
+
+[[indicator]]
+id = "output"
+name = "产出指标"
+weight = 90
+
+[[indicator]]
+id = "output.quantity"
+name = "数量指标"
+weight = 90
+open = true
+"#;
+
+    fn parse(text: &str) -> Result<Framework> {
+        Framework::parse(Path::new("fw.toml"), text)
+    }
+
+    #[test]
+    fn builds_tree() {
+        let fw = parse(FW).unwrap();
+        assert_eq!(fw.roots.len(), 2);
+        assert_eq!(fw.roots[1].children[0].def.id, "output.quantity");
+        assert_eq!(fw.grade(Decimal::new(9993, 2)), "优");
+        assert_eq!(fw.grade(Decimal::new(8999, 2)), "良");
+        assert_eq!(fw.grade(Decimal::ZERO), "差");
+    }
+
+    #[test]
+    fn weights_must_add_up() {
+        let text = FW.replace("weight = 90\nopen", "weight = 80\nopen");
+        let msg = parse(&text).unwrap_err().to_string();
+        assert!(msg.contains("fw.toml:12:"), "{msg}");
+        assert!(msg.contains("output") && msg.contains("80"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_figure_is_named() {
+        let text = FW.replace("budget_execution_rate", "budget_magic");
+        let msg = parse(&text).unwrap_err().to_string();
+        assert!(msg.contains("budget_magic") && msg.contains("fw.toml:6:"), "{msg}");
+    }
+
+    #[test]
+    fn duplicate_and_orphan_ids() {
+        let text = FW.replace("id = \"output\"\n", "id = \"budget\"\n");
+        let msg = parse(&text).unwrap_err().to_string();
+        assert!(msg.contains("重复"), "{msg}");
+        let text = FW.replace("id = \"output.quantity\"", "id = \"outcome.quantity\"");
+        let msg = parse(&text).unwrap_err().to_string();
+        assert!(msg.contains("上级指标 outcome 不存在"), "{msg}");
+    }
+
+    #[test]
+    fn overlapping_bands_are_refused() {
+        let text = FW.replace(
+            r#"rule = { kind = "linear", figure = "budget_execution_rate", per_point = 1 }"#,
+            r#"rule = { kind = "bands", figure = "satisfaction_rate", bands = [
+  { from = 90, score = 10 },
+  { from = 80, to = 90, score = 5 },
+] }"#,
+        );
+        // Descending order with no matching ends.
+        let msg = parse(&text).unwrap_err().to_string();
+        assert!(msg.contains("重叠或不衔接"), "{msg}");
+        let text = FW.replace(
+            r#"rule = { kind = "linear", figure = "budget_execution_rate", per_point = 1 }"#,
+            r#"rule = { kind = "bands", figure = "satisfaction_rate", bands = [
+  { to = 80, to_open = true, score = 0 },
+  { from = 80, to = 90, score = 5 },
+  { from = 90, score = 10 },
+] }"#,
+        );
+        // 90 is in both of the last two bands.
+        let msg = parse(&text).unwrap_err().to_string();
+        assert!(msg.contains("[80, 90]") && msg.contains("[90, +∞]"), "{msg}");
+    }
+
+    #[test]
+    fn band_edges() {
+        let band = Band {
+            from: Some(Decimal::ZERO),
+            to: Some(Decimal::TEN),
+            from_open: true,
+            to_open: false,
+            score: Decimal::ONE,
+        };
+        assert!(!band.contains(Decimal::ZERO));
+        assert!(band.contains(Decimal::TEN));
+        assert!(band.contains(Decimal::new(1, 2)));
+    }
+}

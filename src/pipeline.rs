@@ -1,0 +1,75 @@
+//! The pipeline in one place: facts → figures → score → narrative → report
+//! data → PDF. Each stage only sees the previous stages' outputs.
+
+use crate::annex;
+use crate::error::{Error, Result};
+use crate::facts::FactsFile;
+use crate::figures::Figures;
+use crate::narrative;
+use crate::profile::Profile;
+use crate::render::{self, RenderInput};
+use crate::report::{Meta, ReportData, Section};
+use crate::scoring::{self, ScoreSheet};
+
+/// Everything computed for one unit, before layout.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub sheet: ScoreSheet,
+    pub data: ReportData,
+}
+
+/// Runs every stage up to the report data. With `section`, the data holds
+/// just that section (numbered as in the full report) and no cover or annex.
+pub fn build(profile: &Profile, facts: &FactsFile, section: Option<&str>) -> Result<Report> {
+    if let Some(id) = section
+        && !profile.sections.iter().any(|s| s.id == id)
+    {
+        return Err(Error::UnknownSection {
+            id: id.to_string(),
+            valid: profile.section_ids(),
+        });
+    }
+    let figures = Figures::compute(facts);
+    let sheet = scoring::score(&profile.framework, facts, &figures)?;
+    let tera = narrative::engine(profile)?;
+    let mut sections =
+        narrative::sections(profile, &tera, facts, &figures, &profile.framework, &sheet)?;
+    if let Some(id) = section {
+        sections.retain(|s| s.id == id);
+    }
+    let f = &facts.facts;
+    let date = facts.report_date()?;
+    let data = ReportData {
+        meta: Meta {
+            title: annex::fill(&profile.title, f.report.year, &f.unit.name),
+            unit: f.unit.name.clone(),
+            year: f.report.year.to_string(),
+            date: date.format("%Y年%-m月%-d日").to_string(),
+            date_iso: date.format("%Y-%m-%d").to_string(),
+            front_matter: section.is_none(),
+        },
+        annex: section
+            .is_none()
+            .then(|| annex::build(profile, facts, &figures, &sheet)),
+        sections,
+    };
+    Ok(Report { sheet, data })
+}
+
+/// Lays the report out as PDF bytes.
+pub fn pdf(profile: &Profile, data: &ReportData) -> Result<Vec<u8>> {
+    Ok(render::render_pdf(&RenderInput {
+        files: &profile.typst_files,
+        main: &profile.main,
+        data,
+    })?)
+}
+
+/// The sections as plain text, as a reader would read them.
+pub fn plain_text(sections: &[Section]) -> String {
+    sections
+        .iter()
+        .map(|s| narrative::plain_text(&s.blocks))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,232 @@
+//! Profiles: what a bureau standardises — the framework, the section
+//! templates and their order, and the Typst page layout. Built-in profiles
+//! are the folders of `templates/` embedded in the binary; a bureau's own is
+//! a folder of the same shape.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Location, Result};
+use crate::framework::Framework;
+
+mod builtin {
+    include!(concat!(env!("OUT_DIR"), "/builtin_files.rs"));
+}
+
+/// Shared Typst library folder, served to every profile as `lib/`.
+const LIB: &str = "lib";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileToml {
+    name: String,
+    description: Option<String>,
+    title: String,
+    framework: String,
+    main: String,
+    #[serde(default)]
+    money_grouping: bool,
+    annex: AnnexSpec,
+    sections: Vec<SectionSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnnexSpec {
+    pub label: String,
+    /// `{year}` and `{unit}` are replaced.
+    pub title: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SectionSpec {
+    pub id: String,
+    pub title: String,
+    /// Path of the tera template inside the profile.
+    pub template: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// Report title; `{year}` and `{unit}` are replaced.
+    pub title: String,
+    pub money_grouping: bool,
+    pub annex: AnnexSpec,
+    pub sections: Vec<SectionSpec>,
+    pub framework: Framework,
+    /// (template path, source) of every section template.
+    pub section_templates: Vec<(String, String)>,
+    /// Files the Typst engine may read, by virtual path.
+    pub typst_files: BTreeMap<String, Vec<u8>>,
+    /// Virtual path of the Typst entry file.
+    pub main: String,
+}
+
+impl Profile {
+    pub fn builtin_ids() -> Vec<&'static str> {
+        let mut ids: Vec<&str> = builtin::FILES
+            .iter()
+            .filter_map(|(path, _)| path.strip_suffix("/profile.toml"))
+            .collect();
+        ids.dedup();
+        ids
+    }
+
+    /// A built-in profile by id, or a profile folder by path.
+    pub fn resolve(name: &str) -> Result<Self> {
+        if Self::builtin_ids().contains(&name) {
+            return Self::builtin(name);
+        }
+        let path = Path::new(name);
+        if path.is_dir() {
+            return Self::from_dir(path);
+        }
+        Err(Error::UnknownProfile {
+            name: name.to_string(),
+            valid: Self::builtin_ids().into_iter().map(String::from).collect(),
+        })
+    }
+
+    pub fn builtin(id: &str) -> Result<Self> {
+        let prefix = format!("{id}/");
+        let files = builtin::FILES
+            .iter()
+            .filter_map(|(path, bytes)| {
+                path.strip_prefix(&prefix)
+                    .map(|rel| (rel.to_string(), bytes.to_vec()))
+            })
+            .collect();
+        Self::from_files(id, Path::new("templates").join(id), files)
+    }
+
+    /// Reads a bureau's profile folder. Only regular files inside it are
+    /// read; symbolic links are skipped so a profile cannot pull in files
+    /// from elsewhere.
+    pub fn from_dir(dir: &Path) -> Result<Self> {
+        let mut files = BTreeMap::new();
+        read_dir(dir, dir, &mut files)?;
+        let id = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| dir.display().to_string());
+        Self::from_files(&id, dir.to_path_buf(), files)
+    }
+
+    fn from_files(id: &str, origin: PathBuf, mut files: BTreeMap<String, Vec<u8>>) -> Result<Self> {
+        let error = |message: String| Error::Profile {
+            profile: id.to_string(),
+            message,
+        };
+        let text = |files: &BTreeMap<String, Vec<u8>>, name: &str| -> Result<String> {
+            let bytes = files
+                .get(name)
+                .ok_or_else(|| error(format!("缺少文件 {name}。")))?;
+            String::from_utf8(bytes.clone())
+                .map_err(|_| error(format!("文件 {name} 不是 UTF-8 编码。")))
+        };
+        let manifest_path = origin.join("profile.toml");
+        let manifest_text = text(&files, "profile.toml")?;
+        let manifest: ProfileToml = toml::from_str(&manifest_text).map_err(|err| Error::Toml {
+            what: "模板配置",
+            location: err
+                .span()
+                .map(|s| Location::from_offset(&manifest_path, &manifest_text, s.start)),
+            file: manifest_path.clone(),
+            message: err.message().to_string(),
+        })?;
+        let framework_text = text(&files, &manifest.framework)?;
+        let framework = Framework::parse(&origin.join(&manifest.framework), &framework_text)?;
+        let mut section_templates = Vec::new();
+        for section in &manifest.sections {
+            if section_templates.iter().any(|(n, _)| n == &section.template) {
+                continue;
+            }
+            section_templates.push((section.template.clone(), text(&files, &section.template)?));
+        }
+        let mut ids: Vec<&str> = manifest.sections.iter().map(|s| s.id.as_str()).collect();
+        ids.sort_unstable();
+        if let Some(dup) = ids.windows(2).find(|w| w[0] == w[1]) {
+            return Err(error(format!("章节 id「{}」重复。", dup[0])));
+        }
+        if !files.contains_key(&manifest.main) {
+            return Err(error(format!("缺少排版入口文件 {}。", manifest.main)));
+        }
+        let lib = format!("{LIB}/");
+        for (path, bytes) in builtin::FILES {
+            if path.starts_with(&lib) {
+                files.entry(path.to_string()).or_insert_with(|| bytes.to_vec());
+            }
+        }
+        Ok(Profile {
+            id: id.to_string(),
+            name: manifest.name,
+            description: manifest.description,
+            title: manifest.title,
+            money_grouping: manifest.money_grouping,
+            annex: manifest.annex,
+            sections: manifest.sections,
+            framework,
+            section_templates,
+            typst_files: files,
+            main: manifest.main,
+        })
+    }
+
+    pub fn section_ids(&self) -> Vec<String> {
+        self.sections.iter().map(|s| s.id.clone()).collect()
+    }
+}
+
+fn read_dir(root: &Path, dir: &Path, files: &mut BTreeMap<String, Vec<u8>>) -> Result<()> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Io { path, source }
+    };
+    for entry in std::fs::read_dir(dir).map_err(io(dir))? {
+        let entry = entry.map_err(io(dir))?;
+        let path = entry.path();
+        let kind = entry.file_type().map_err(io(&path))?;
+        if kind.is_dir() {
+            read_dir(root, &path, files)?;
+        } else if kind.is_file() {
+            let rel = path
+                .strip_prefix(root)
+                .expect("walked from root")
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            files.insert(rel, std::fs::read(&path).map_err(io(&path))?);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_profiles_load() {
+        let ids = Profile::builtin_ids();
+        assert!(ids.contains(&"hunan-2024"), "{ids:?}");
+        for id in ids {
+            let p = Profile::builtin(id).unwrap();
+            assert!(p.typst_files.contains_key(&p.main));
+            assert!(p.typst_files.contains_key("lib/gongwen.typ"));
+            assert!(!p.sections.is_empty());
+        }
+    }
+
+    #[test]
+    fn unknown_profile_lists_builtins() {
+        let msg = Profile::resolve("no-such-profile").unwrap_err().to_string();
+        assert!(msg.contains("hunan-2024"), "{msg}");
+    }
+}

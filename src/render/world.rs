@@ -1,0 +1,178 @@
+//! The Typst `World` for one report: the profile's template files and the
+//! report data, all in memory. It never touches the filesystem, the network
+//! or the clock, so a template can read nothing but what we hand it and the
+//! same input always gives the same PDF.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::{LazyLock, OnceLock};
+
+use typst::diag::{FileError, FileResult};
+use typst::foundations::{Bytes, Datetime, Duration};
+use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
+use typst::text::{Font, FontBook};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt, World};
+
+use super::RenderError;
+use super::fonts::FontSet;
+
+/// Where the template finds the report data.
+pub const DATA_PATH: &str = "data.json";
+
+/// The standard library holds no per-report state, so every report shares it.
+static LIBRARY: LazyLock<LazyHash<Library>> = LazyLock::new(|| LazyHash::new(Library::default()));
+
+/// One served file; parsed as Typst only if something imports it.
+struct Slot {
+    bytes: Bytes,
+    source: OnceLock<FileResult<Source>>,
+}
+
+pub struct ReportWorld {
+    fonts: &'static FontSet,
+    files: HashMap<FileId, Slot>,
+    main: FileId,
+    today: Datetime,
+}
+
+impl ReportWorld {
+    /// `files` are keyed by path without a leading slash ("report.typ",
+    /// "lib/gongwen.typ"); `data` is served as `/data.json` and replaces any
+    /// profile file of that name, since the report data is the only truth.
+    pub fn new(
+        files: &BTreeMap<String, Vec<u8>>,
+        main: &str,
+        data: Vec<u8>,
+        today: Datetime,
+    ) -> Result<Self, RenderError> {
+        let mut slots = HashMap::with_capacity(files.len() + 1);
+        for (path, bytes) in files {
+            slots.insert(project_file(path)?, Slot::new(Bytes::new(bytes.clone())));
+        }
+        slots.insert(project_file(DATA_PATH)?, Slot::new(Bytes::new(data)));
+
+        let main_id = project_file(main)?;
+        if !slots.contains_key(&main_id) {
+            return Err(RenderError::MissingMain(main.to_owned()));
+        }
+        Ok(Self {
+            fonts: FontSet::bundled(),
+            files: slots,
+            main: main_id,
+            today,
+        })
+    }
+
+    fn slot(&self, id: FileId) -> FileResult<&Slot> {
+        match id.root() {
+            VirtualRoot::Project => self.files.get(&id).ok_or_else(|| {
+                FileError::NotFound(PathBuf::from(id.vpath().get_with_slash()))
+            }),
+            // Packages would mean fetching code from the network.
+            VirtualRoot::Package(_) => Err(FileError::AccessDenied),
+        }
+    }
+}
+
+impl Slot {
+    fn new(bytes: Bytes) -> Self {
+        Self {
+            bytes,
+            source: OnceLock::new(),
+        }
+    }
+}
+
+/// The id of a file in the project root, rejecting paths that escape it.
+fn project_file(path: &str) -> Result<FileId, RenderError> {
+    let vpath = VirtualPath::new(path).map_err(|_| RenderError::BadPath(path.to_owned()))?;
+    Ok(RootedPath::new(VirtualRoot::Project, vpath).intern())
+}
+
+impl World for ReportWorld {
+    fn library(&self) -> &LazyHash<Library> {
+        &LIBRARY
+    }
+
+    fn book(&self) -> &LazyHash<FontBook> {
+        self.fonts.book()
+    }
+
+    fn main(&self) -> FileId {
+        self.main
+    }
+
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        let slot = self.slot(id)?;
+        slot.source
+            .get_or_init(|| {
+                let text = std::str::from_utf8(&slot.bytes)?;
+                // Strip a BOM, as editors on Windows like to add one.
+                let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+                Ok(Source::new(id, text.to_owned()))
+            })
+            .clone()
+    }
+
+    fn file(&self, id: FileId) -> FileResult<Bytes> {
+        self.slot(id).map(|slot| slot.bytes.clone())
+    }
+
+    fn font(&self, index: usize) -> Option<Font> {
+        self.fonts.font(index)
+    }
+
+    /// The report date, whatever the clock says, so output is reproducible.
+    fn today(&self, _offset: Option<Duration>) -> Option<Datetime> {
+        Some(self.today)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn world() -> ReportWorld {
+        let mut files = BTreeMap::new();
+        files.insert("report.typ".to_owned(), b"hello".to_vec());
+        files.insert("lib/gongwen.typ".to_owned(), b"\xef\xbb\xbf#let x = 1".to_vec());
+        let today = Datetime::from_ymd(2025, 5, 1).unwrap();
+        ReportWorld::new(&files, "report.typ", b"{}".to_vec(), today).unwrap()
+    }
+
+    fn id(path: &str) -> FileId {
+        project_file(path).unwrap()
+    }
+
+    #[test]
+    fn serves_only_the_given_files() {
+        let w = world();
+        assert_eq!(w.source(w.main()).unwrap().text(), "hello");
+        assert_eq!(w.source(id("lib/gongwen.typ")).unwrap().text(), "#let x = 1");
+        assert_eq!(&*w.file(id("/data.json")).unwrap(), b"{}");
+        for path in ["/etc/passwd", "Cargo.toml", "src/lib.rs", "lib"] {
+            assert!(matches!(w.file(id(path)), Err(FileError::NotFound(_))), "{path}");
+        }
+        let spec = "@preview/example:0.1.0".parse().unwrap();
+        let pkg = RootedPath::new(VirtualRoot::Package(spec), VirtualPath::new("lib.typ").unwrap());
+        assert!(matches!(w.file(pkg.intern()), Err(FileError::AccessDenied)));
+    }
+
+    #[test]
+    fn rejects_paths_escaping_the_root() {
+        let files = BTreeMap::new();
+        let today = Datetime::from_ymd(2025, 5, 1).unwrap();
+        let err = ReportWorld::new(&files, "../report.typ", Vec::new(), today);
+        assert!(matches!(err, Err(RenderError::BadPath(_))));
+        let err = ReportWorld::new(&files, "report.typ", Vec::new(), today);
+        assert!(matches!(err, Err(RenderError::MissingMain(_))));
+    }
+
+    #[test]
+    fn today_is_the_report_date() {
+        let w = world();
+        assert_eq!(w.today(None), Datetime::from_ymd(2025, 5, 1));
+        assert_eq!(w.today(Some(Duration::construct(0, 0, 3, 0, 0))), Datetime::from_ymd(2025, 5, 1));
+    }
+}
