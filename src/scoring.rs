@@ -339,7 +339,7 @@ impl Scorer<'_> {
                 let score = round2(weight * ratio.min(Decimal::ONE));
                 let ratio_text = num::percent(ratio * Decimal::ONE_HUNDRED);
                 let reason = format!(
-                    "年度指标值{target}，实际完成{actual_text}，完成程度 {ratio_text}，按完成比例计分"
+                    "年度指标值{target}，实际完成{actual_text}，完成程度{ratio_text}，按完成比例计分"
                 );
                 let basis = format!("年度指标值{target}，实际完成{actual_text}");
                 (score, target, actual_text, basis, reason)
