@@ -19,8 +19,12 @@ fn main() {
             .to_str()
             .expect("template paths are UTF-8")
             .replace('\\', "/");
-        writeln!(out, "    ({rel:?}, include_bytes!({:?})),", path.display().to_string())
-            .expect("writing to a String");
+        writeln!(
+            out,
+            "    ({rel:?}, include_bytes!({:?})),",
+            path.display().to_string()
+        )
+        .expect("writing to a String");
     }
     out.push_str("];\n");
     let dest = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));

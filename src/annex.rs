@@ -30,7 +30,9 @@ pub fn build(profile: &Profile, facts: &FactsFile, figures: &Figures, sheet: &Sc
         initial: money("budget_initial"),
         full: money("budget_full"),
         actual: money("actual_total"),
-        weight: budget_leaf.map(|l| num::score(l.weight)).unwrap_or_default(),
+        weight: budget_leaf
+            .map(|l| num::score(l.weight))
+            .unwrap_or_default(),
         rate: figures
             .get("budget_execution_rate")
             .and_then(|fig| fig.value.clone().ok())

@@ -15,8 +15,9 @@ pub struct Location {
 }
 
 impl Location {
-    /// Resolves a byte offset in `text` to a line and column.
-    pub fn from_offset(file: impl Into<PathBuf>, text: &str, offset: usize) -> Self {
+    /// Resolves a byte offset in `text` to a line and column. Boxed because
+    /// errors carry it and should stay small.
+    pub fn from_offset(file: impl Into<PathBuf>, text: &str, offset: usize) -> Box<Self> {
         let offset = offset.min(text.len());
         let before = &text[..offset];
         let line = before.matches('\n').count() + 1;
@@ -27,12 +28,12 @@ impl Location {
             .next()
             .unwrap_or_default()
             .to_string();
-        Location {
+        Box::new(Location {
             file: file.into(),
             line,
             column,
             line_text,
-        }
+        })
     }
 }
 
@@ -60,13 +61,13 @@ pub enum Error {
     /// TOML syntax or a field of the wrong type.
     Toml {
         what: &'static str,
-        location: Option<Location>,
+        location: Option<Box<Location>>,
         file: PathBuf,
         message: String,
     },
     /// A fact is wrong or inconsistent; `field` is its dotted path.
     Fact {
-        location: Option<Location>,
+        location: Option<Box<Location>>,
         file: PathBuf,
         field: String,
         message: String,
@@ -79,7 +80,7 @@ pub enum Error {
     },
     /// The framework file is inconsistent.
     Framework {
-        location: Option<Location>,
+        location: Option<Box<Location>>,
         file: PathBuf,
         indicator: String,
         message: String,
@@ -121,7 +122,9 @@ impl fmt::Display for Error {
             } => {
                 let message = message.trim();
                 match location {
-                    Some(loc) => write!(f, "{what}格式错误：{loc}\n  {message}\n请按提示修改该行。"),
+                    Some(loc) => {
+                        write!(f, "{what}格式错误：{loc}\n  {message}\n请按提示修改该行。")
+                    }
                     None => write!(
                         f,
                         "{what}格式错误（{}）：{message}\n请按提示修改。",
@@ -157,7 +160,10 @@ impl fmt::Display for Error {
                 indicator,
                 message,
             } => match location {
-                Some(loc) => write!(f, "评价指标体系有误：指标 {indicator}：{message}\n  位置 {loc}"),
+                Some(loc) => write!(
+                    f,
+                    "评价指标体系有误：指标 {indicator}：{message}\n  位置 {loc}"
+                ),
                 None => write!(
                     f,
                     "评价指标体系有误（{}）：指标 {indicator}：{message}",

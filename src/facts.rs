@@ -356,7 +356,7 @@ impl FactsFile {
         Ok(file)
     }
 
-    pub fn location(&self, offset: usize) -> Location {
+    pub fn location(&self, offset: usize) -> Box<Location> {
         Location::from_offset(&self.path, &self.text, offset)
     }
 
@@ -391,7 +391,9 @@ impl FactsFile {
                 return Err(self.fact_error(
                     None,
                     "staffing.actual",
-                    format!("实有总人数 {total} 与各类实有人数之和 {sum_act} 不一致；请改正或删去总数。"),
+                    format!(
+                        "实有总人数 {total} 与各类实有人数之和 {sum_act} 不一致；请改正或删去总数。"
+                    ),
                 ));
             }
         }
@@ -464,12 +466,21 @@ impl FactsFile {
         let m = &f.money;
         let mut out = vec![
             ("money.budget_full".to_string(), m.budget_full),
-            ("money.basic.personnel.budget".into(), m.basic.personnel.budget),
-            ("money.basic.personnel.actual".into(), m.basic.personnel.actual),
+            (
+                "money.basic.personnel.budget".into(),
+                m.basic.personnel.budget,
+            ),
+            (
+                "money.basic.personnel.actual".into(),
+                m.basic.personnel.actual,
+            ),
             ("money.basic.public.budget".into(), m.basic.public.budget),
             ("money.basic.public.actual".into(), m.basic.public.actual),
         ];
-        out.extend(m.carryover_begin.map(|v| ("money.carryover_begin".into(), v)));
+        out.extend(
+            m.carryover_begin
+                .map(|v| ("money.carryover_begin".into(), v)),
+        );
         out.extend(m.carryover_end.map(|v| ("money.carryover_end".into(), v)));
         for (i, p) in f.projects.iter().enumerate() {
             out.push((format!("projects[{}].budget", i + 1), p.budget));
@@ -519,7 +530,7 @@ fn toml_date(dt: &toml::value::Datetime) -> Option<NaiveDate> {
 /// The toml crate speaks English; translate the messages people hit most.
 fn translate_toml_message(message: &str) -> String {
     let message = message.trim();
-    let hint = if let Some(rest) = message.strip_prefix("missing field ") {
+    if let Some(rest) = message.strip_prefix("missing field ") {
         format!("缺少必填字段 {}。", rest.trim_matches('`'))
     } else if let Some(rest) = message.strip_prefix("unknown field ") {
         let name = rest.split(',').next().unwrap_or(rest).trim_matches('`');
@@ -530,8 +541,7 @@ fn translate_toml_message(message: &str) -> String {
         "指标目标 target 应写成 { op = \">=\", value = 100 } 或 { text = \"效果明显\" }。".into()
     } else {
         format!("原文：{message}")
-    };
-    hint
+    }
 }
 
 #[cfg(test)]

@@ -76,10 +76,22 @@ pub const CATALOGUE: &[(&str, &str, Kind)] = &[
     ("budget_adjustment_rate", "预算调整率", Kind::Percent),
     ("carryover_rate", "结转结余率", Kind::Percent),
     ("staff_control_rate", "在职人员控制率", Kind::Percent),
-    ("three_public_change_rate", "“三公”经费变动率", Kind::Percent),
-    ("three_public_control_rate", "“三公”经费控制率", Kind::Percent),
+    (
+        "three_public_change_rate",
+        "“三公”经费变动率",
+        Kind::Percent,
+    ),
+    (
+        "three_public_control_rate",
+        "“三公”经费控制率",
+        Kind::Percent,
+    ),
     ("public_funds_control_rate", "公用经费控制率", Kind::Percent),
-    ("procurement_execution_rate", "政府采购执行率", Kind::Percent),
+    (
+        "procurement_execution_rate",
+        "政府采购执行率",
+        Kind::Percent,
+    ),
     ("satisfaction_rate", "满意度", Kind::Percent),
 ];
 
@@ -128,13 +140,19 @@ impl Figures {
                 location: None,
                 file: self.file.clone(),
                 field: field.to_string(),
-                message: format!("计算「{}」时分母为 0，无法计算；请检查该字段。", figure.label),
+                message: format!(
+                    "计算「{}」时分母为 0，无法计算；请检查该字段。",
+                    figure.label
+                ),
             },
             Gap::Overflow => Error::Fact {
                 location: None,
                 file: self.file.clone(),
                 field: id.to_string(),
-                message: format!("计算「{}」时数值过大；请检查金额单位是否为万元。", figure.label),
+                message: format!(
+                    "计算「{}」时数值过大；请检查金额单位是否为万元。",
+                    figure.label
+                ),
             },
         })
     }
@@ -208,7 +226,12 @@ fn compute_values(f: &Facts) -> BTreeMap<&'static str, Value> {
 
     v.insert(
         "budget_execution_rate",
-        rate(actual_total, Ok(m.budget_full), "money.budget_full", hundred),
+        rate(
+            actual_total,
+            Ok(m.budget_full),
+            "money.budget_full",
+            hundred,
+        ),
     );
     v.insert(
         "budget_adjustment_rate",
@@ -367,7 +390,10 @@ actual = 1118.71
         // 1429.40 / 1430.40 = 99.93009…% → 99.93
         assert_eq!(f.require("budget_execution_rate").unwrap(), dec("99.93"));
         assert_eq!(f.require("staff_control_rate").unwrap(), dec("86.67"));
-        assert_eq!(f.require("public_funds_control_rate").unwrap(), dec("82.68"));
+        assert_eq!(
+            f.require("public_funds_control_rate").unwrap(),
+            dec("82.68")
+        );
     }
 
     #[test]
@@ -386,7 +412,10 @@ actual = 1118.71
         );
         assert_eq!(f.require("three_public_control_rate").unwrap(), dec("100"));
         assert_eq!(f.require("three_public_change_rate").unwrap(), dec("0"));
-        let msg = f.require("procurement_execution_rate").unwrap_err().to_string();
+        let msg = f
+            .require("procurement_execution_rate")
+            .unwrap_err()
+            .to_string();
         assert!(msg.contains("procurement.budget"), "{msg}");
     }
 
@@ -398,7 +427,10 @@ actual = 1118.71
         assert_eq!(f.require("three_public_actual").unwrap(), dec("0.24"));
         assert_eq!(f.require("three_public_control_rate").unwrap(), dec("16"));
         // (0.24 − 7.59) / 7.59 = −96.837…%
-        assert_eq!(f.require("three_public_change_rate").unwrap(), dec("-96.84"));
+        assert_eq!(
+            f.require("three_public_change_rate").unwrap(),
+            dec("-96.84")
+        );
         // 94 / 96 = 97.9166…%
         assert_eq!(f.require("satisfaction_rate").unwrap(), dec("97.92"));
     }
@@ -407,7 +439,10 @@ actual = 1118.71
     fn every_catalogued_figure_is_computed() {
         let values = compute_values(&facts("").facts);
         for (id, _, _) in CATALOGUE {
-            assert!(values.contains_key(id), "{id} is catalogued but never computed");
+            assert!(
+                values.contains_key(id),
+                "{id} is catalogued but never computed"
+            );
         }
     }
 }

@@ -321,12 +321,12 @@ impl Framework {
             ));
         }
         match rule {
-            Rule::Linear { per_point, .. } if *per_point <= Decimal::ZERO => Err(self.error(
-                Some(offset),
-                &def.id,
-                "per_point 必须大于 0。".into(),
-            )),
-            Rule::Step { step, points, .. } if *step <= Decimal::ZERO || *points < Decimal::ZERO => {
+            Rule::Linear { per_point, .. } if *per_point <= Decimal::ZERO => {
+                Err(self.error(Some(offset), &def.id, "per_point 必须大于 0。".into()))
+            }
+            Rule::Step { step, points, .. }
+                if *step <= Decimal::ZERO || *points < Decimal::ZERO =>
+            {
                 Err(self.error(
                     Some(offset),
                     &def.id,
@@ -529,7 +529,10 @@ open = true
     fn unknown_figure_is_named() {
         let text = FW.replace("budget_execution_rate", "budget_magic");
         let msg = parse(&text).unwrap_err().to_string();
-        assert!(msg.contains("budget_magic") && msg.contains("fw.toml:6:"), "{msg}");
+        assert!(
+            msg.contains("budget_magic") && msg.contains("fw.toml:6:"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -564,7 +567,10 @@ open = true
         );
         // 90 is in both of the last two bands.
         let msg = parse(&text).unwrap_err().to_string();
-        assert!(msg.contains("[80, 90]") && msg.contains("[90, +∞]"), "{msg}");
+        assert!(
+            msg.contains("[80, 90]") && msg.contains("[90, +∞]"),
+            "{msg}"
+        );
     }
 
     #[test]

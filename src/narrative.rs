@@ -63,7 +63,7 @@ fn tera_message(err: &tera::Error) -> String {
     let mut message = err.to_string();
     let mut source = err.source();
     while let Some(s) = source {
-        message.push_str("：");
+        message.push('：');
         message.push_str(&s.to_string());
         source = s.source();
     }
@@ -130,7 +130,11 @@ pub fn chinese_number(n: usize) -> String {
         20..=99 => format!(
             "{}十{}",
             DIGITS[n / 10],
-            if n % 10 == 0 { "" } else { DIGITS[n % 10] }
+            if n.is_multiple_of(10) {
+                ""
+            } else {
+                DIGITS[n % 10]
+            }
         ),
         _ => n.to_string(),
     }
@@ -274,7 +278,12 @@ fn problems(facts: &FactsFile, sheet: &ScoreSheet) -> Vec<ProblemItem> {
                     leaf.name,
                     num::score(d.lost)
                 ),
-                Some(format!("{}，该指标分值{}分，得分{}分", d.reason, num::score(leaf.weight), num::score(leaf.score))),
+                Some(format!(
+                    "{}，该指标分值{}分，得分{}分",
+                    d.reason,
+                    num::score(leaf.weight),
+                    num::score(leaf.score)
+                )),
                 d.measure.clone(),
             ))
         })
@@ -282,7 +291,9 @@ fn problems(facts: &FactsFile, sheet: &ScoreSheet) -> Vec<ProblemItem> {
     items.extend(facts.facts.text.problems.iter().map(|p| {
         (
             p.problem.trim_end_matches('。').to_string(),
-            p.cause.as_ref().map(|c| c.trim_end_matches('。').to_string()),
+            p.cause
+                .as_ref()
+                .map(|c| c.trim_end_matches('。').to_string()),
             p.measure.clone(),
         )
     }));
@@ -481,7 +492,10 @@ mod tests {
             .into_iter()
             .map(chinese_number)
             .collect();
-        assert_eq!(got, ["一", "九", "十", "十一", "十二", "二十", "二十一", "九十九"]);
+        assert_eq!(
+            got,
+            ["一", "九", "十", "十一", "十二", "二十", "二十一", "九十九"]
+        );
     }
 
     #[test]

@@ -144,7 +144,10 @@ impl Profile {
         let framework = Framework::parse(&origin.join(&manifest.framework), &framework_text)?;
         let mut section_templates = Vec::new();
         for section in &manifest.sections {
-            if section_templates.iter().any(|(n, _)| n == &section.template) {
+            if section_templates
+                .iter()
+                .any(|(n, _)| n == &section.template)
+            {
                 continue;
             }
             section_templates.push((section.template.clone(), text(&files, &section.template)?));
@@ -160,7 +163,9 @@ impl Profile {
         let lib = format!("{LIB}/");
         for (path, bytes) in builtin::FILES {
             if path.starts_with(&lib) {
-                files.entry(path.to_string()).or_insert_with(|| bytes.to_vec());
+                files
+                    .entry(path.to_string())
+                    .or_insert_with(|| bytes.to_vec());
             }
         }
         Ok(Profile {

@@ -41,8 +41,13 @@ pub struct Section {
 pub enum Block {
     /// Level 1 is 「一、」 (黑体), 2 「（一）」 (楷体), 3 「1.」 (仿宋 bold), 4 「（1）」 (仿宋).
     /// `text` already carries its number.
-    Heading { level: u8, text: String },
-    Para { text: String },
+    Heading {
+        level: u8,
+        text: String,
+    },
+    Para {
+        text: String,
+    },
     Table(Table),
 }
 

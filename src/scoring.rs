@@ -161,7 +161,12 @@ impl Scorer<'_> {
         })
     }
 
-    fn rule_leaf(&self, node: &Node, rule: &Rule, measure: Option<&str>) -> Result<(Decimal, Leaf)> {
+    fn rule_leaf(
+        &self,
+        node: &Node,
+        rule: &Rule,
+        measure: Option<&str>,
+    ) -> Result<(Decimal, Leaf)> {
         let id = rule.figure();
         let x = self.figures.require(id)?;
         let figure = self.figures.get(id).expect("required figure exists");
@@ -213,9 +218,15 @@ impl Scorer<'_> {
             }
             Rule::Bands { bands, .. } => {
                 let band = bands.iter().find(|b| b.contains(x)).ok_or_else(|| {
-                    self.framework_error(node, format!("{label}为{shown}，不在任何档位内；请补全 bands。"))
+                    self.framework_error(
+                        node,
+                        format!("{label}为{shown}，不在任何档位内；请补全 bands。"),
+                    )
                 })?;
-                (band.score, format!("{label}为{shown}，按评分档位得{}分", num::score(band.score)))
+                (
+                    band.score,
+                    format!("{label}为{shown}，按评分档位得{}分", num::score(band.score)),
+                )
             }
             Rule::WeightTimesRate { .. } => {
                 let rate = x.min(Decimal::ONE_HUNDRED).max(Decimal::ZERO);
@@ -224,11 +235,7 @@ impl Scorer<'_> {
             }
         };
         let score = round2(score);
-        let target = node
-            .def
-            .target
-            .clone()
-            .unwrap_or_else(|| rule_target(rule));
+        let target = node.def.target.clone().unwrap_or_else(|| rule_target(rule));
         let leaf = Leaf {
             basis: format!("{label}{shown}"),
             deduction: deduction(weight, score, reason, measure, &node.def.name),
@@ -382,7 +389,10 @@ impl Scorer<'_> {
                         ));
                     }
                 };
-                let actual = fact.actual_text.clone().unwrap_or_else(|| tier_name.to_string());
+                let actual = fact
+                    .actual_text
+                    .clone()
+                    .unwrap_or_else(|| tier_name.to_string());
                 let basis = format!("年度指标值「{text}」，实际完成「{actual}」，评为{tier_name}");
                 (round2(score), text.clone(), actual, basis, reason)
             }
@@ -517,9 +527,18 @@ mod tests {
 
     #[test]
     fn distance_by_direction() {
-        assert_eq!(distance(dec("99.93"), dec("100"), Direction::Below), dec("0.07"));
-        assert_eq!(distance(dec("101"), dec("100"), Direction::Below), Decimal::ZERO);
-        assert_eq!(distance(dec("101"), dec("100"), Direction::Above), Decimal::ONE);
+        assert_eq!(
+            distance(dec("99.93"), dec("100"), Direction::Below),
+            dec("0.07")
+        );
+        assert_eq!(
+            distance(dec("101"), dec("100"), Direction::Below),
+            Decimal::ZERO
+        );
+        assert_eq!(
+            distance(dec("101"), dec("100"), Direction::Above),
+            Decimal::ONE
+        );
         assert_eq!(distance(dec("95"), dec("100"), Direction::Both), dec("5"));
     }
 }

@@ -60,7 +60,9 @@ impl fmt::Display for RenderError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::BadDate(date) => write!(f, "报告日期「{date}」不是 YYYY-MM-DD 格式的日期"),
-            Self::BadPath(path) => write!(f, "模板文件路径「{path}」无效：须为模板目录内的相对路径"),
+            Self::BadPath(path) => {
+                write!(f, "模板文件路径「{path}」无效：须为模板目录内的相对路径")
+            }
             Self::MissingMain(path) => write!(f, "模板中没有入口文件「{path}」"),
             Self::Data(err) => write!(f, "报告数据无法序列化：{err}"),
             Self::Typst(diags) => write_diagnostics(f, "模板排版失败", diags),
@@ -154,7 +156,12 @@ fn locate(world: &ReportWorld, diag: &SourceDiagnostic) -> Option<String> {
         let id = span.id()?;
         let range = world.range(span)?;
         let bytes = world.file(id).ok()?;
-        let line = bytes.get(..range.start)?.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line = bytes
+            .get(..range.start)?
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
         Some(format!("{}:{line}", id.vpath().get_without_slash()))
     })
 }

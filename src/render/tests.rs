@@ -25,7 +25,10 @@ fn s(text: &str) -> String {
 }
 
 fn heading(level: u8, text: &str) -> Block {
-    Block::Heading { level, text: s(text) }
+    Block::Heading {
+        level,
+        text: s(text),
+    }
 }
 
 fn para(text: &str) -> Block {
@@ -87,13 +90,49 @@ fn sample() -> ReportData {
             ),
             Block::Table(Table {
                 caption: s("表1　2024年度预算执行情况（单位：万元）"),
-                header: vec![s("项目"), s("年初预算数"), s("全年预算数"), s("全年执行数"), s("执行率")],
+                header: vec![
+                    s("项目"),
+                    s("年初预算数"),
+                    s("全年预算数"),
+                    s("全年执行数"),
+                    s("执行率"),
+                ],
                 rows: vec![
-                    vec![s("基本支出"), s("335.43"), s("311.69"), s("310.69"), s("99.68%")],
-                    vec![s("其中：人员经费"), s("303.98"), s("285.23"), s("284.67"), s("99.80%")],
-                    vec![s("　　　公用经费"), s("31.46"), s("26.46"), s("26.02"), s("98.34%")],
-                    vec![s("项目支出"), s("105.00"), s("1,118.71"), s("1,118.71"), s("100.00%")],
-                    vec![s("合计"), s("440.43"), s("1,430.40"), s("1,429.40"), s("99.93%")],
+                    vec![
+                        s("基本支出"),
+                        s("335.43"),
+                        s("311.69"),
+                        s("310.69"),
+                        s("99.68%"),
+                    ],
+                    vec![
+                        s("其中：人员经费"),
+                        s("303.98"),
+                        s("285.23"),
+                        s("284.67"),
+                        s("99.80%"),
+                    ],
+                    vec![
+                        s("　　　公用经费"),
+                        s("31.46"),
+                        s("26.46"),
+                        s("26.02"),
+                        s("98.34%"),
+                    ],
+                    vec![
+                        s("项目支出"),
+                        s("105.00"),
+                        s("1,118.71"),
+                        s("1,118.71"),
+                        s("100.00%"),
+                    ],
+                    vec![
+                        s("合计"),
+                        s("440.43"),
+                        s("1,430.40"),
+                        s("1,429.40"),
+                        s("99.93%"),
+                    ],
                 ],
                 align: vec![s("left"), s("right"), s("right"), s("right"), s("right")],
             }),
@@ -140,32 +179,146 @@ fn sample() -> ReportData {
 }
 
 fn sample_annex() -> Annex {
-    let span = |text: &str, rowspan| Some(SpanCell { text: s(text), rowspan });
-    let row = |levels: Vec<Option<SpanCell>>, target: &str, actual: &str, weight: &str, score: &str| {
-        AnnexRow {
-            levels,
-            target: s(target),
-            actual: s(actual),
-            weight: s(weight),
-            score: s(score),
-            note: String::new(),
-        }
+    let span = |text: &str, rowspan| {
+        Some(SpanCell {
+            text: s(text),
+            rowspan,
+        })
     };
+    let row =
+        |levels: Vec<Option<SpanCell>>, target: &str, actual: &str, weight: &str, score: &str| {
+            AnnexRow {
+                levels,
+                target: s(target),
+                actual: s(actual),
+                weight: s(weight),
+                score: s(score),
+                note: String::new(),
+            }
+        };
     let mut rows = vec![
-        row(vec![span("成本指标（20分）", 1), span("经济成本指标", 1), span("整体支出控制额", 1)], "≦1,430.40万元", "1,429.40万元", "20", "20"),
-        row(vec![span("产出指标（40分）", 7), span("数量指标", 4), span("开展业务学习", 1)], "≥100人次", "120人次", "5", "5"),
-        row(vec![None, None, span("组织各类人事招考", 1)], "≥2场", "2场", "5", "5"),
-        row(vec![None, None, span("处理劳动人事争议案件数量", 1)], "≥20件", "20件", "5", "5"),
-        row(vec![None, None, span("印刷、发放人社政策宣传册", 1)], "≥5,000份", "5,000份", "5", "5"),
-        row(vec![None, span("质量指标", 2), span("资金使用合规率", 1)], "100%", "100%", "5", "5"),
-        row(vec![None, None, span("办公用房面积控制", 1)], "≦2,400㎡", "2,350㎡", "5", "5"),
-        row(vec![None, span("时效指标", 1), span("完成时间", 1)], "2024年12月底前", "2024年12月底前", "10", "10"),
-        row(vec![span("效益指标（20分）", 3), span("经济效益指标", 1), span("投诉案件结案率", 1)], "≥99%", "100%", "5", "5"),
-        row(vec![None, span("社会效益指标", 1), span("各项社会保险基金任务完成率", 1)], "≥99%", "100%", "10", "10"),
-        row(vec![None, span("可持续影响指标", 1), span("可持续影响情况", 1)], "效果明显", "效果明显", "5", "5"),
-        row(vec![span("满意度指标（10分）", 1), span("服务对象满意度指标", 1), span("群众满意、工作人员满意率", 1)], "≥98%", "98.6%", "10", "10"),
-        row(vec![span("预算执行（10分）", 2), span("预算执行率", 1), span("全年预算执行率", 1)], "100%", "99.93%", "10", "9.93"),
-        row(vec![None, span("信息公开", 1), span("⑪⑫项公开事项", 1)], "按时公开", "按时公开", "0", "0"),
+        row(
+            vec![
+                span("成本指标（20分）", 1),
+                span("经济成本指标", 1),
+                span("整体支出控制额", 1),
+            ],
+            "≦1,430.40万元",
+            "1,429.40万元",
+            "20",
+            "20",
+        ),
+        row(
+            vec![
+                span("产出指标（40分）", 7),
+                span("数量指标", 4),
+                span("开展业务学习", 1),
+            ],
+            "≥100人次",
+            "120人次",
+            "5",
+            "5",
+        ),
+        row(
+            vec![None, None, span("组织各类人事招考", 1)],
+            "≥2场",
+            "2场",
+            "5",
+            "5",
+        ),
+        row(
+            vec![None, None, span("处理劳动人事争议案件数量", 1)],
+            "≥20件",
+            "20件",
+            "5",
+            "5",
+        ),
+        row(
+            vec![None, None, span("印刷、发放人社政策宣传册", 1)],
+            "≥5,000份",
+            "5,000份",
+            "5",
+            "5",
+        ),
+        row(
+            vec![None, span("质量指标", 2), span("资金使用合规率", 1)],
+            "100%",
+            "100%",
+            "5",
+            "5",
+        ),
+        row(
+            vec![None, None, span("办公用房面积控制", 1)],
+            "≦2,400㎡",
+            "2,350㎡",
+            "5",
+            "5",
+        ),
+        row(
+            vec![None, span("时效指标", 1), span("完成时间", 1)],
+            "2024年12月底前",
+            "2024年12月底前",
+            "10",
+            "10",
+        ),
+        row(
+            vec![
+                span("效益指标（20分）", 3),
+                span("经济效益指标", 1),
+                span("投诉案件结案率", 1),
+            ],
+            "≥99%",
+            "100%",
+            "5",
+            "5",
+        ),
+        row(
+            vec![
+                None,
+                span("社会效益指标", 1),
+                span("各项社会保险基金任务完成率", 1),
+            ],
+            "≥99%",
+            "100%",
+            "10",
+            "10",
+        ),
+        row(
+            vec![None, span("可持续影响指标", 1), span("可持续影响情况", 1)],
+            "效果明显",
+            "效果明显",
+            "5",
+            "5",
+        ),
+        row(
+            vec![
+                span("满意度指标（10分）", 1),
+                span("服务对象满意度指标", 1),
+                span("群众满意、工作人员满意率", 1),
+            ],
+            "≥98%",
+            "98.6%",
+            "10",
+            "10",
+        ),
+        row(
+            vec![
+                span("预算执行（10分）", 2),
+                span("预算执行率", 1),
+                span("全年预算执行率", 1),
+            ],
+            "100%",
+            "99.93%",
+            "10",
+            "9.93",
+        ),
+        row(
+            vec![None, span("信息公开", 1), span("⑪⑫项公开事项", 1)],
+            "按时公开",
+            "按时公开",
+            "0",
+            "0",
+        ),
     ];
     rows[12].note = s("年末1.00万元公用经费未支付，下一步加强预算执行进度管理，确保资金及时支付。");
     rows[6].note = s("按10²㎡为单位核定。");
@@ -189,10 +342,19 @@ fn sample_annex() -> Annex {
             project: s("1,118.71"),
         },
         goals: vec![
-            goal(1, "开展劳动人事争议仲裁工作；承担机关有关规范性文件的合法性审查工作；开展行政复议、行政应诉、听证和执法监督等相关工作。"),
-            goal(2, "依法规范和管理全县人力资源市场，开展高校毕业生「三支一扶」和见习基地工作，指导全县职业技能培训、职业技能鉴定工作。"),
+            goal(
+                1,
+                "开展劳动人事争议仲裁工作；承担机关有关规范性文件的合法性审查工作；开展行政复议、行政应诉、听证和执法监督等相关工作。",
+            ),
+            goal(
+                2,
+                "依法规范和管理全县人力资源市场，开展高校毕业生「三支一扶」和见习基地工作，指导全县职业技能培训、职业技能鉴定工作。",
+            ),
             goal(3, "开展春节大走访，给困难人员送温暖。"),
-            goal(4, "对各项社会保险基金实施监督，参与基金预算执行情况的监督工作。"),
+            goal(
+                4,
+                "对各项社会保险基金实施监督，参与基金预算执行情况的监督工作。",
+            ),
         ],
         level_names: vec![s("一级指标"), s("二级指标"), s("三级指标")],
         rows,
@@ -210,7 +372,11 @@ fn sample_annex() -> Annex {
 
 fn render_ok(data: &ReportData) -> Vec<u8> {
     let files = hunan_files();
-    let input = RenderInput { files: &files, main: "report.typ", data };
+    let input = RenderInput {
+        files: &files,
+        main: "report.typ",
+        data,
+    };
     match render(&input) {
         Ok((pdf, warnings)) => {
             assert!(warnings.is_empty(), "{}", RenderError::Typst(warnings));
@@ -220,10 +386,12 @@ fn render_ok(data: &ReportData) -> Vec<u8> {
     }
 }
 
-/// The PDF's text as `pdftotext` (poppler-utils) reads it.
-fn pdf_text(pdf: &[u8]) -> String {
+/// The PDF's text as `pdftotext` (poppler-utils) reads it; `layout` keeps
+/// table rows on one line, the default mode keeps a wrapped cell together.
+fn pdf_text(pdf: &[u8], layout: bool) -> String {
+    let mode = if layout { "-layout" } else { "-raw" };
     let mut child = Command::new("pdftotext")
-        .args(["-enc", "UTF-8", "-", "-"])
+        .args([mode, "-enc", "UTF-8", "-", "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -248,7 +416,7 @@ fn sample_renders_deterministically() {
 
 #[test]
 fn text_reads_back_in_order() {
-    let text = pdf_text(&render_ok(&sample()));
+    let text = pdf_text(&render_ok(&sample()), true);
     let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     let expected = [
         "2024年度示例县人力资源和社会保障局",
@@ -262,14 +430,19 @@ fn text_reads_back_in_order() {
         "投诉案件结案率≧99%",
         "附件1",
         "2024年度部门（单位）整体支出绩效自评表",
-        "⑪⑫项公开事项",
         "10²㎡",
+        "⑪⑫项公开事项",
         "总分10099.93",
     ];
     let mut rest = squeezed.as_str();
     for want in expected {
-        let want: String = want.chars().filter(|c| !c.is_whitespace() && *c != '　').collect();
-        let at = rest.find(&want).unwrap_or_else(|| panic!("「{want}」 missing or out of order in:\n{text}"));
+        let want: String = want
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '　')
+            .collect();
+        let at = rest
+            .find(&want)
+            .unwrap_or_else(|| panic!("「{want}」 missing or out of order in:\n{text}"));
         rest = &rest[at + want.len()..];
     }
 }
@@ -299,7 +472,7 @@ fn user_text_is_never_markup() {
     annex.level_names[0] = s(nasty);
     annex.footer = vec![s(nasty)];
 
-    let text = pdf_text(&render_ok(&data));
+    let text = pdf_text(&render_ok(&data), false);
     let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     let want: String = nasty.chars().filter(|c| !c.is_whitespace()).collect();
     // Title, heading, paragraph, caption, header cell, body cell, annex unit,
@@ -310,15 +483,31 @@ fn user_text_is_never_markup() {
 #[test]
 fn errors_name_the_template_line() {
     let mut files = hunan_files();
-    files.insert(s("report.typ"), b"#import \"/lib/gongwen.typ\": *\n\n#undefined-thing".to_vec());
+    files.insert(
+        s("report.typ"),
+        b"#import \"/lib/gongwen.typ\": *\n\n#undefined-thing".to_vec(),
+    );
     let data = sample();
-    let err = render_pdf(&RenderInput { files: &files, main: "report.typ", data: &data }).unwrap_err();
+    let err = render_pdf(&RenderInput {
+        files: &files,
+        main: "report.typ",
+        data: &data,
+    })
+    .unwrap_err();
     let shown = err.to_string();
     assert!(shown.starts_with("模板排版失败"), "{shown}");
     assert!(shown.contains("report.typ:3："), "{shown}");
 
-    files.insert(s("report.typ"), b"#read(\"/etc/passwd\") #read(\"../Cargo.toml\")".to_vec());
-    let err = render_pdf(&RenderInput { files: &files, main: "report.typ", data: &data }).unwrap_err();
+    files.insert(
+        s("report.typ"),
+        b"#read(\"/etc/passwd\") #read(\"../Cargo.toml\")".to_vec(),
+    );
+    let err = render_pdf(&RenderInput {
+        files: &files,
+        main: "report.typ",
+        data: &data,
+    })
+    .unwrap_err();
     assert!(matches!(err, RenderError::Typst(_)), "{err}");
 }
 
@@ -328,7 +517,7 @@ fn section_preview_without_front_matter_or_annex() {
     data.meta.front_matter = false;
     data.annex = None;
     data.sections.truncate(1);
-    let text = pdf_text(&render_ok(&data));
+    let text = pdf_text(&render_ok(&data), false);
     assert!(!text.contains("盖章"), "no cover expected:\n{text}");
     assert!(text.contains("一、部门（单位）基本情况"), "{text}");
     assert!(!text.contains("附件1"), "no annex expected:\n{text}");
@@ -336,13 +525,24 @@ fn section_preview_without_front_matter_or_annex() {
 
 #[test]
 fn scratch_tmp() {
-    let Some(path) = std::env::var_os("ZPBG_SCRATCH") else { return };
+    let Some(path) = std::env::var_os("ZPBG_SCRATCH") else {
+        return;
+    };
     let mut files = hunan_files();
     files.insert(s("t.typ"), std::fs::read(&path).unwrap());
     let data = sample();
-    let input = RenderInput { files: &files, main: "t.typ", data: &data };
+    let input = RenderInput {
+        files: &files,
+        main: "t.typ",
+        data: &data,
+    };
     match render(&input) {
-        Ok((pdf, w)) => { std::fs::write("/tmp/zp/t.pdf", pdf).unwrap(); for d in w { println!("{d}"); } }
+        Ok((pdf, w)) => {
+            std::fs::write("/tmp/zp/t.pdf", pdf).unwrap();
+            for d in w {
+                println!("{d}");
+            }
+        }
         Err(e) => panic!("{e}"),
     }
 }

@@ -66,9 +66,10 @@ impl ReportWorld {
 
     fn slot(&self, id: FileId) -> FileResult<&Slot> {
         match id.root() {
-            VirtualRoot::Project => self.files.get(&id).ok_or_else(|| {
-                FileError::NotFound(PathBuf::from(id.vpath().get_with_slash()))
-            }),
+            VirtualRoot::Project => self
+                .files
+                .get(&id)
+                .ok_or_else(|| FileError::NotFound(PathBuf::from(id.vpath().get_with_slash()))),
             // Packages would mean fetching code from the network.
             VirtualRoot::Package(_) => Err(FileError::AccessDenied),
         }
@@ -136,7 +137,10 @@ mod tests {
     fn world() -> ReportWorld {
         let mut files = BTreeMap::new();
         files.insert("report.typ".to_owned(), b"hello".to_vec());
-        files.insert("lib/gongwen.typ".to_owned(), b"\xef\xbb\xbf#let x = 1".to_vec());
+        files.insert(
+            "lib/gongwen.typ".to_owned(),
+            b"\xef\xbb\xbf#let x = 1".to_vec(),
+        );
         let today = Datetime::from_ymd(2025, 5, 1).unwrap();
         ReportWorld::new(&files, "report.typ", b"{}".to_vec(), today).unwrap()
     }
@@ -149,13 +153,22 @@ mod tests {
     fn serves_only_the_given_files() {
         let w = world();
         assert_eq!(w.source(w.main()).unwrap().text(), "hello");
-        assert_eq!(w.source(id("lib/gongwen.typ")).unwrap().text(), "#let x = 1");
+        assert_eq!(
+            w.source(id("lib/gongwen.typ")).unwrap().text(),
+            "#let x = 1"
+        );
         assert_eq!(&*w.file(id("/data.json")).unwrap(), b"{}");
         for path in ["/etc/passwd", "Cargo.toml", "src/lib.rs", "lib"] {
-            assert!(matches!(w.file(id(path)), Err(FileError::NotFound(_))), "{path}");
+            assert!(
+                matches!(w.file(id(path)), Err(FileError::NotFound(_))),
+                "{path}"
+            );
         }
         let spec = "@preview/example:0.1.0".parse().unwrap();
-        let pkg = RootedPath::new(VirtualRoot::Package(spec), VirtualPath::new("lib.typ").unwrap());
+        let pkg = RootedPath::new(
+            VirtualRoot::Package(spec),
+            VirtualPath::new("lib.typ").unwrap(),
+        );
         assert!(matches!(w.file(pkg.intern()), Err(FileError::AccessDenied)));
     }
 
@@ -173,6 +186,9 @@ mod tests {
     fn today_is_the_report_date() {
         let w = world();
         assert_eq!(w.today(None), Datetime::from_ymd(2025, 5, 1));
-        assert_eq!(w.today(Some(Duration::construct(0, 0, 3, 0, 0))), Datetime::from_ymd(2025, 5, 1));
+        assert_eq!(
+            w.today(Some(Duration::construct(0, 0, 3, 0, 0))),
+            Datetime::from_ymd(2025, 5, 1)
+        );
     }
 }

@@ -1,0 +1,288 @@
+//! Runs the real `zpbg` binary on real example data and checks the PDF's
+//! text with poppler's `pdftotext`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn zpbg(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zpbg"))
+        .args(args)
+        .output()
+        .expect("zpbg runs")
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A scratch directory unique to one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("zpbg-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn gen_pdf(facts: &Path, out: &Path) -> Vec<u8> {
+    let output = zpbg(&["gen", facts.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert!(
+        output.status.success(),
+        "zpbg gen failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    std::fs::read(out).unwrap()
+}
+
+/// The PDF's text with all whitespace removed, so checks do not depend on
+/// where lines and table cells break.
+fn pdf_text(pdf: &Path) -> String {
+    let output = Command::new("pdftotext")
+        .args([pdf.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils) is installed");
+    assert!(output.status.success());
+    squash(&String::from_utf8(output.stdout).unwrap())
+}
+
+fn squash(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{2060}')
+        .collect()
+}
+
+fn assert_has(text: &str, needle: &str) {
+    assert!(
+        text.contains(&squash(needle)),
+        "PDF text lacks 「{needle}」"
+    );
+}
+
+#[test]
+fn reference_002_scores_as_published() {
+    let dir = scratch("ref002");
+    let pdf = dir.join("ref002.pdf");
+    gen_pdf(&root().join("tests/fixtures/ref002.toml"), &pdf);
+    let text = pdf_text(&pdf);
+    // The first-level table of 综合评价结论, row by row.
+    for row in [
+        "预算执行率 10 9.93",
+        "成本指标 20 20",
+        "产出指标 40 40",
+        "效益指标 20 20",
+        "满意度指标 10 10",
+        "合计 100 99.93",
+    ] {
+        assert_has(&text, row);
+    }
+    assert_has(&text, "自评得分99.93分，等级为“优”");
+    assert_has(&text, "执行率99.93%");
+    // The annex budget block: 年初 全年 执行 分值 执行率 得分.
+    assert_has(&text, "440.43 1430.40 1429.40 10 99.93% 9.93");
+}
+
+#[test]
+fn example_report_has_cover_toc_sections_and_annex() {
+    let dir = scratch("example");
+    let pdf = dir.join("example.pdf");
+    gen_pdf(&root().join("data/example.toml"), &pdf);
+    let text = pdf_text(&pdf);
+    assert_has(
+        &text,
+        "2025年度示例县人力资源和社会保障局部门整体支出绩效自评报告",
+    );
+    assert_has(&text, "示例县人力资源和社会保障局（盖章）");
+    assert_has(&text, "2026年4月20日");
+    assert_has(&text, "目录");
+    for heading in [
+        "一、部门（单位）基本情况",
+        "二、一般公共预算支出情况",
+        "三、部门整体支出绩效情况",
+        "四、综合评价结论",
+        "五、存在的问题及原因分析",
+        "六、下一步改进措施",
+        "七、部门整体支出绩效自评结果拟应用和公开情况",
+        "八、其他需要说明的情况",
+    ] {
+        // Once in the table of contents followed by its page number, once as the heading.
+        let squashed = squash(heading);
+        assert!(
+            text.matches(&squashed).count() >= 2,
+            "「{heading}」should appear in the contents and as a heading"
+        );
+        let after = &text[text.find(&squashed).unwrap() + squashed.len()..];
+        let after = after.trim_start_matches(['.', '·', '…']);
+        assert!(
+            after.starts_with(|c: char| c.is_ascii_digit()),
+            "contents entry 「{heading}」has no page number: {}",
+            after.chars().take(20).collect::<String>()
+        );
+    }
+    // Every annex indicator with its target, actual, weight and score.
+    for row in [
+        "整体支出控制额 ≤1865.3万元 1825.19万元 20 20",
+        "职业技能培训人次 ≥1500人次 1380人次 5 4.6",
+        "社保经办系统升级完成时间 2025年9月底前 2025年10月上线 5 3.5",
+        "服务对象满意度 ≥95% 93.55% 10 9.85",
+        "城镇登记失业率 ≤4.5% 3.8% 5 5",
+    ] {
+        assert_has(&text, row);
+    }
+    assert_has(&text, "总分 100 95.8");
+    assert_has(&text, "自评得分95.8分，等级为“优”");
+}
+
+#[test]
+fn same_facts_give_identical_bytes() {
+    let dir = scratch("determinism");
+    let facts = root().join("data/example.toml");
+    let a = gen_pdf(&facts, &dir.join("a.pdf"));
+    let b = gen_pdf(&facts, &dir.join("b.pdf"));
+    assert!(a == b, "two runs on the same facts differ");
+}
+
+#[test]
+fn user_text_prints_literally() {
+    let dir = scratch("literal");
+    let hostile = r"#panic() [x] *b* _i_ $x^2$ @ref <lbl> \ `code` {{ year }} {% if %}";
+    let example = std::fs::read_to_string(root().join("data/example.toml")).unwrap();
+    let facts = example
+        .replace(
+            "name = \"示例县人力资源和社会保障局\"",
+            &format!("name = '''示例局{hostile}'''"),
+        )
+        .replace(
+            "problem = \"项目预算编制的精准度有待提高\"",
+            &format!("problem = '''问题{hostile}'''"),
+        );
+    let path = dir.join("hostile.toml");
+    std::fs::write(&path, facts).unwrap();
+    let pdf = dir.join("hostile.pdf");
+    gen_pdf(&path, &pdf);
+    let text = pdf_text(&pdf);
+    assert_has(&text, &format!("示例局{hostile}"));
+    assert_has(&text, &format!("问题{hostile}"));
+
+    let out = zpbg(&["gen", path.to_str().unwrap(), "--section", "problems"]);
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains(&format!("问题{hostile}"))
+    );
+}
+
+#[test]
+fn section_preview_prints_plain_text() {
+    let facts = root().join("data/example.toml");
+    let out = zpbg(&["gen", facts.to_str().unwrap(), "--section", "problems"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("五、存在的问题及原因分析\n"), "{text}");
+    assert!(
+        text.contains("（二）“职业技能培训人次”指标未达到年度目标，扣0.4分。"),
+        "{text}"
+    );
+    assert!(text.contains("项目预算编制的精准度有待提高"), "{text}");
+    assert!(!text.contains('{') && !text.contains('#') && !text.contains('\u{E000}'));
+}
+
+#[test]
+fn every_section_previews_and_renders_alone() {
+    let dir = scratch("sections");
+    let facts = root().join("data/example.toml");
+    for id in [
+        "overview",
+        "budget",
+        "performance",
+        "conclusion",
+        "problems",
+        "measures",
+        "application",
+        "other",
+    ] {
+        let out = zpbg(&["gen", facts.to_str().unwrap(), "--section", id]);
+        assert!(out.status.success(), "section {id}");
+        assert!(!out.stdout.is_empty(), "section {id} is empty");
+    }
+    let pdf = dir.join("conclusion.pdf");
+    let out = zpbg(&[
+        "gen",
+        facts.to_str().unwrap(),
+        "--section",
+        "conclusion",
+        "-o",
+        pdf.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let text = pdf_text(&pdf);
+    assert_has(&text, "四、综合评价结论");
+    assert!(!text.contains(&squash("五、存在的问题")));
+}
+
+#[test]
+fn unknown_section_lists_valid_ids() {
+    let facts = root().join("data/example.toml");
+    let out = zpbg(&["gen", facts.to_str().unwrap(), "--section", "nope"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("nope") && err.contains("problems") && err.contains("overview"),
+        "{err}"
+    );
+}
+
+#[test]
+fn missing_file_is_a_chinese_error() {
+    let out = zpbg(&["gen", "/no/such/facts.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("/no/such/facts.toml") && err.contains("请检查文件路径"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_input_names_line_and_keeps_good_pdf() {
+    let dir = scratch("bad");
+    let pdf = dir.join("report.pdf");
+    std::fs::write(&pdf, b"good earlier report").unwrap();
+    let example = std::fs::read_to_string(root().join("data/example.toml")).unwrap();
+    let bad = example.replace("budget_full = 1865.30", "budget_full = \"很多\"");
+    let line = bad.lines().position(|l| l.contains("很多")).unwrap() + 1;
+    let path = dir.join("bad.toml");
+    std::fs::write(&path, bad).unwrap();
+    let out = zpbg(&["gen", path.to_str().unwrap(), "-o", pdf.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains(&format!("bad.toml:{line}:")), "{err}");
+    assert!(err.contains("budget_full"), "{err}");
+    assert_eq!(std::fs::read(&pdf).unwrap(), b"good earlier report");
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn missing_fact_for_a_rate_is_named() {
+    let dir = scratch("missing-fact");
+    let example = std::fs::read_to_string(root().join("data/example.toml")).unwrap();
+    let start = example.find("[survey]").unwrap();
+    let end = start + example[start..].find("\n\n").unwrap();
+    let facts = format!("{}{}", &example[..start], &example[end..]);
+    let path = dir.join("nosurvey.toml");
+    std::fs::write(&path, facts).unwrap();
+    let out = zpbg(&[
+        "gen",
+        path.to_str().unwrap(),
+        "-o",
+        dir.join("x.pdf").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("满意度") && err.contains("survey"), "{err}");
+    assert!(!dir.join("x.pdf").exists());
+}
