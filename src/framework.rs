@@ -106,9 +106,9 @@ pub enum Rule {
         #[serde(default)]
         direction: Direction,
     },
-    /// Full marks within `threshold`; `points` off for every `step`
-    /// percentage points beyond it (a started step counts only when
-    /// `partial`); floor 0. (000: 在职人员控制率 each 1 pt over −0.5.)
+    /// Full marks within `threshold`; `points` off for every whole `step`
+    /// percentage points beyond it (with `partial`, a started step deducts
+    /// in proportion); floor 0. (000: 在职人员控制率 each 1 pt over −0.5.)
     Step {
         figure: String,
         threshold: Decimal,

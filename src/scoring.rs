@@ -173,67 +173,8 @@ impl Scorer<'_> {
         let label = figure.label;
         let weight = node.def.weight;
         let shown = display(x, figure.kind, "");
-        let (score, reason) = match rule {
-            Rule::Linear {
-                full,
-                per_point,
-                direction,
-                ..
-            } => {
-                let gap = distance(x, *full, *direction);
-                let score = clamp(weight - gap * per_point, weight);
-                let reason = format!(
-                    "{label}为{shown}，较{}{}{}个百分点，按每个百分点扣{}分计",
-                    num::percent(*full),
-                    side(x, *full),
-                    num::score(gap),
-                    num::score(*per_point)
-                );
-                (score, reason)
-            }
-            Rule::Step {
-                threshold,
-                step,
-                points,
-                direction,
-                partial,
-                ..
-            } => {
-                let beyond = distance(x, *threshold, *direction);
-                let steps = if *partial {
-                    beyond / step
-                } else {
-                    (beyond / step).floor()
-                };
-                let score = clamp(weight - steps * points, weight);
-                let reason = format!(
-                    "{label}为{shown}，较{}{}{}个百分点，按每{}个百分点扣{}分计",
-                    num::percent(*threshold),
-                    side(x, *threshold),
-                    num::score(beyond),
-                    num::score(*step),
-                    num::score(*points)
-                );
-                (score, reason)
-            }
-            Rule::Bands { bands, .. } => {
-                let band = bands.iter().find(|b| b.contains(x)).ok_or_else(|| {
-                    self.framework_error(
-                        node,
-                        format!("{label}为{shown}，不在任何档位内；请补全 bands。"),
-                    )
-                })?;
-                (
-                    band.score,
-                    format!("{label}为{shown}，按评分档位得{}分", num::score(band.score)),
-                )
-            }
-            Rule::WeightTimesRate { .. } => {
-                let rate = x.min(Decimal::ONE_HUNDRED).max(Decimal::ZERO);
-                let score = weight * rate / Decimal::ONE_HUNDRED;
-                (score, format!("{label}为{shown}，得分为分值 × {label}"))
-            }
-        };
+        let (score, reason) = apply(rule, weight, x, label, &shown)
+            .map_err(|message| self.framework_error(node, message))?;
         let score = round2(score);
         let target = node.def.target.clone().unwrap_or_else(|| rule_target(rule));
         let leaf = Leaf {
@@ -376,9 +317,14 @@ impl Scorer<'_> {
                         ),
                     ));
                 }
+                let actual = fact
+                    .actual_text
+                    .clone()
+                    .unwrap_or_else(|| tier_name.to_string());
+                let basis = format!("年度指标值“{text}”，实际完成“{actual}”，评为“{tier_name}”");
                 let reason = match (&fact.reason, score < weight) {
-                    (Some(reason), _) => reason.clone(),
-                    (None, false) => String::new(),
+                    (Some(reason), _) => format!("{basis}，{}", reason.trim_end_matches('。')),
+                    (None, false) => basis.clone(),
                     (None, true) => {
                         return Err(fact_error(
                             "indicators.reason",
@@ -389,11 +335,6 @@ impl Scorer<'_> {
                         ));
                     }
                 };
-                let actual = fact
-                    .actual_text
-                    .clone()
-                    .unwrap_or_else(|| tier_name.to_string());
-                let basis = format!("年度指标值「{text}」，实际完成「{actual}」，评为{tier_name}");
                 (round2(score), text.clone(), actual, basis, reason)
             }
         };
@@ -412,6 +353,76 @@ impl Scorer<'_> {
             }),
         })
     }
+}
+
+/// Scores figure value `x` by `rule`; `Err` says why the rule cannot apply.
+fn apply(
+    rule: &Rule,
+    weight: Decimal,
+    x: Decimal,
+    label: &str,
+    shown: &str,
+) -> std::result::Result<(Decimal, String), String> {
+    let scored = match rule {
+        Rule::Linear {
+            full,
+            per_point,
+            direction,
+            ..
+        } => {
+            let gap = distance(x, *full, *direction);
+            let score = clamp(weight - gap * per_point, weight);
+            let reason = format!(
+                "{label}为{shown}，较{}{}{}个百分点，按每个百分点扣{}分计",
+                num::percent(*full),
+                side(x, *full),
+                num::score(gap),
+                num::score(*per_point)
+            );
+            (score, reason)
+        }
+        Rule::Step {
+            threshold,
+            step,
+            points,
+            direction,
+            partial,
+            ..
+        } => {
+            let beyond = distance(x, *threshold, *direction);
+            let steps = if *partial {
+                beyond / step
+            } else {
+                (beyond / step).floor()
+            };
+            let score = clamp(weight - steps * points, weight);
+            let reason = format!(
+                "{label}为{shown}，较{}{}{}个百分点，按每{}个百分点扣{}分计",
+                num::percent(*threshold),
+                side(x, *threshold),
+                num::score(beyond),
+                num::score(*step),
+                num::score(*points)
+            );
+            (score, reason)
+        }
+        Rule::Bands { bands, .. } => {
+            let band = bands
+                .iter()
+                .find(|b| b.contains(x))
+                .ok_or_else(|| format!("{label}为{shown}，不在任何档位内；请补全 bands。"))?;
+            (
+                band.score,
+                format!("{label}为{shown}，按评分档位得{}分", num::score(band.score)),
+            )
+        }
+        Rule::WeightTimesRate { .. } => {
+            let rate = x.min(Decimal::ONE_HUNDRED).max(Decimal::ZERO);
+            let score = weight * rate / Decimal::ONE_HUNDRED;
+            (score, format!("{label}为{shown}，得分为分值 × {label}"))
+        }
+    };
+    Ok(scored)
 }
 
 fn deduction(
@@ -523,6 +534,74 @@ mod tests {
         assert_eq!(c(Comparison::Exactly, "100", "80"), dec("0.8"));
         assert_eq!(c(Comparison::Exactly, "80", "100"), dec("0.8"));
         assert_eq!(c(Comparison::AtLeast, "100", "-5"), Decimal::ZERO);
+    }
+
+    fn score_of(rule: &str, weight: &str, x: &str) -> Decimal {
+        let rule: Rule = toml::from_str::<toml::Table>(&format!("r = {rule}")).unwrap()["r"]
+            .clone()
+            .try_into()
+            .unwrap();
+        let (score, _) = apply(&rule, dec(weight), dec(x), "指标", "x").unwrap();
+        round2(score)
+    }
+
+    #[test]
+    fn linear_deduction_per_point() {
+        let rule = r#"{ kind = "linear", figure = "budget_execution_rate", per_point = 1 }"#;
+        // Reference 002: 99.93% of 10 points scores 9.93.
+        assert_eq!(score_of(rule, "10", "99.93"), dec("9.93"));
+        assert_eq!(score_of(rule, "10", "100"), dec("10"));
+        assert_eq!(score_of(rule, "10", "120"), dec("10"));
+        // Floor at 0.
+        assert_eq!(score_of(rule, "10", "50"), dec("0"));
+    }
+
+    #[test]
+    fn step_deduction_with_and_without_partial_steps() {
+        // 000: 在职人员控制率 ≤100% full; each point over −0.5.
+        let rule = r#"{ kind = "step", figure = "staff_control_rate", threshold = 100, step = 1, points = 0.5, direction = "above" }"#;
+        assert_eq!(score_of(rule, "5", "100"), dec("5"));
+        assert_eq!(score_of(rule, "5", "101"), dec("4.5"));
+        assert_eq!(score_of(rule, "5", "101.9"), dec("4.5"));
+        assert_eq!(score_of(rule, "5", "91"), dec("5"));
+        assert_eq!(score_of(rule, "5", "150"), dec("0"));
+        // 000: 预算完成率 each 5% below 100% −2; a started step counts when partial.
+        let rule = r#"{ kind = "step", figure = "budget_execution_rate", threshold = 100, step = 5, points = 2, partial = true }"#;
+        assert_eq!(score_of(rule, "5", "97.5"), dec("4"));
+        let rule = r#"{ kind = "step", figure = "procurement_execution_rate", threshold = 100, step = 5, points = 2, direction = "both" }"#;
+        assert_eq!(score_of(rule, "6", "110"), dec("2"));
+        assert_eq!(score_of(rule, "6", "90"), dec("2"));
+        assert_eq!(score_of(rule, "6", "104.99"), dec("6"));
+    }
+
+    #[test]
+    fn bands_at_their_edges() {
+        // 000: 满意度 ≥90% → 6, 80–90% → 4, 70–80% → 2, below 70% → 0.
+        let rule = r#"{ kind = "bands", figure = "satisfaction_rate", bands = [
+            { to = 70, to_open = true, score = 0 },
+            { from = 70, to = 80, to_open = true, score = 2 },
+            { from = 80, to = 90, to_open = true, score = 4 },
+            { from = 90, score = 6 },
+        ] }"#;
+        assert_eq!(score_of(rule, "6", "90"), dec("6"));
+        assert_eq!(score_of(rule, "6", "89.99"), dec("4"));
+        assert_eq!(score_of(rule, "6", "80"), dec("4"));
+        assert_eq!(score_of(rule, "6", "69.99"), dec("0"));
+        let gap = r#"{ kind = "bands", figure = "satisfaction_rate", bands = [{ from = 90, score = 6 }] }"#;
+        let rule: Rule = toml::from_str::<toml::Table>(&format!("r = {gap}")).unwrap()["r"]
+            .clone()
+            .try_into()
+            .unwrap();
+        let err = apply(&rule, dec("6"), dec("50"), "满意度", "50.00%").unwrap_err();
+        assert!(err.contains("不在任何档位"), "{err}");
+    }
+
+    #[test]
+    fn weight_times_rate() {
+        let rule = r#"{ kind = "weight_times_rate", figure = "satisfaction_rate" }"#;
+        assert_eq!(score_of(rule, "2", "43"), dec("0.86"));
+        assert_eq!(score_of(rule, "2", "100"), dec("2"));
+        assert_eq!(score_of(rule, "2", "130"), dec("2"));
     }
 
     #[test]

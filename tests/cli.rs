@@ -286,3 +286,28 @@ fn missing_fact_for_a_rate_is_named() {
     assert!(err.contains("满意度") && err.contains("survey"), "{err}");
     assert!(!dir.join("x.pdf").exists());
 }
+
+#[test]
+fn a_clean_year_with_no_text_still_reads_sensibly() {
+    let dir = scratch("clean");
+    let reference = std::fs::read_to_string(root().join("tests/fixtures/ref002.toml")).unwrap();
+    // Reference 002 without its free text, and with full budget execution.
+    let facts = reference[..reference.find("[text]").unwrap()]
+        .replace("budget_full = 1430.40", "budget_full = 1429.40")
+        .replace("value = 1430.4 }", "value = 1429.4 }");
+    let path = dir.join("clean.toml");
+    std::fs::write(&path, facts).unwrap();
+    let out = zpbg(&["gen", path.to_str().unwrap(), "--section", "problems"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("各项绩效指标均达到年度目标"), "{text}");
+    let pdf = dir.join("clean.pdf");
+    gen_pdf(&path, &pdf);
+    let text = pdf_text(&pdf);
+    assert_has(&text, "自评得分100分，等级为“优”");
+    assert_has(&text, "八、其他需要说明的情况 无。");
+}

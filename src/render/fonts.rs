@@ -52,12 +52,12 @@ impl FontSet {
         &BUNDLED_SET
     }
 
-    pub fn book(&self) -> &LazyHash<FontBook> {
+    pub(crate) fn book(&self) -> &LazyHash<FontBook> {
         &self.book
     }
 
     /// The font at `index` in [`FontSet::book`]; cheap, fonts are shared.
-    pub fn font(&self, index: usize) -> Option<Font> {
+    pub(crate) fn font(&self, index: usize) -> Option<Font> {
         self.fonts.get(index).cloned()
     }
 

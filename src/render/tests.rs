@@ -524,25 +524,35 @@ fn section_preview_without_front_matter_or_annex() {
 }
 
 #[test]
-fn scratch_tmp() {
-    let Some(path) = std::env::var_os("ZPBG_SCRATCH") else {
-        return;
-    };
-    let mut files = hunan_files();
-    files.insert(s("t.typ"), std::fs::read(&path).unwrap());
-    let data = sample();
-    let input = RenderInput {
-        files: &files,
-        main: "t.typ",
-        data: &data,
-    };
-    match render(&input) {
-        Ok((pdf, w)) => {
-            std::fs::write("/tmp/zp/t.pdf", pdf).unwrap();
-            for d in w {
-                println!("{d}");
+fn annex_takes_any_number_of_levels() {
+    for levels in [2, 4] {
+        let mut data = sample();
+        data.sections.truncate(1);
+        let annex = data.annex.as_mut().unwrap();
+        annex.goals.clear();
+        annex.footer.clear();
+        if levels == 2 {
+            annex.level_names.remove(1);
+            annex
+                .rows
+                .iter_mut()
+                .for_each(|row| drop(row.levels.remove(1)));
+        } else {
+            annex.level_names.push(s("四级指标"));
+            for row in &mut annex.rows {
+                let text = format!("{}评分细则", row.levels[2].as_ref().unwrap().text);
+                row.levels.push(Some(SpanCell { text, rowspan: 1 }));
             }
         }
-        Err(e) => panic!("{e}"),
+        let pdf = render_ok(&data);
+        if let Some(dir) = std::env::var_os("ZPBG_SAMPLE_DIR") {
+            std::fs::write(
+                std::path::Path::new(&dir).join(format!("levels{levels}.pdf")),
+                &pdf,
+            )
+            .unwrap();
+        }
+        let text = pdf_text(&pdf, true);
+        assert!(text.contains("全年预算执行率"), "{text}");
     }
 }
