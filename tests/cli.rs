@@ -37,7 +37,7 @@ fn gen_pdf(facts: &Path, out: &Path) -> Vec<u8> {
 /// where lines and table cells break.
 fn pdf_text(pdf: &Path) -> String {
     let output = Command::new("pdftotext")
-        .args([pdf.to_str().unwrap(), "-"])
+        .args(["-raw", pdf.to_str().unwrap(), "-"])
         .output()
         .expect("pdftotext (poppler-utils) is installed");
     assert!(output.status.success());

@@ -1,6 +1,6 @@
 //! The bundled fonts, compiled into the binary so every machine typesets the
-//! same report. Parsing them costs tens of milliseconds, so it happens once
-//! per process and a batch run shares the result across units.
+//! same report. They are parsed once per process (Typst reads glyph data
+//! lazily) and a batch run shares the parsed set across units.
 
 use std::sync::LazyLock;
 
@@ -10,13 +10,13 @@ use typst::utils::LazyHash;
 
 macro_rules! bundled {
     ($($file:literal),* $(,)?) => {
-        &[$(($file, include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/fonts/", $file)))),*]
+        &[$(include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/fonts/", $file))),*]
     };
 }
 
-/// File name and contents of each bundled face. The order is the font book's
-/// order, which only matters as a tie-break when Typst picks a fallback.
-static BUNDLED: &[(&str, &[u8])] = bundled![
+/// Each bundled face. The order is the font book's order, which only matters
+/// as a tie-break when Typst picks a fallback.
+static BUNDLED: &[&[u8]] = bundled![
     "FandolSong-Regular.otf",
     "FandolSong-Bold.otf",
     "FandolHei-Regular.otf",
@@ -38,7 +38,7 @@ pub struct FontSet {
 static BUNDLED_SET: LazyLock<FontSet> = LazyLock::new(|| {
     let fonts: Vec<Font> = BUNDLED
         .iter()
-        .flat_map(|(_, data)| Font::iter(Bytes::new(*data)))
+        .flat_map(|data| Font::iter(Bytes::new(*data)))
         .collect();
     FontSet {
         book: LazyHash::new(FontBook::from_fonts(&fonts)),

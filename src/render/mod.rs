@@ -151,8 +151,8 @@ fn diagnostics(world: &ReportWorld, diags: &[SourceDiagnostic]) -> Vec<Diagnosti
 /// 「path:line」 of a diagnostic, or of the innermost template call that led
 /// to it when the error itself sits in Typst's library.
 fn locate(world: &ReportWorld, diag: &SourceDiagnostic) -> Option<String> {
-    let spans = std::iter::once(diag.span).chain(diag.trace.iter().map(|t| t.span.into()));
-    spans.into_iter().find_map(|span| {
+    let mut spans = std::iter::once(diag.span).chain(diag.trace.iter().map(|t| t.span.into()));
+    spans.find_map(|span| {
         let id = span.id()?;
         let range = world.range(span)?;
         let bytes = world.file(id).ok()?;

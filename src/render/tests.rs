@@ -386,12 +386,11 @@ fn render_ok(data: &ReportData) -> Vec<u8> {
     }
 }
 
-/// The PDF's text as `pdftotext` (poppler-utils) reads it; `layout` keeps
-/// table rows on one line, the default mode keeps a wrapped cell together.
-fn pdf_text(pdf: &[u8], layout: bool) -> String {
-    let mode = if layout { "-layout" } else { "-raw" };
+/// The PDF's text as `pdftotext -raw` (poppler-utils) reads it: in content
+/// order, which for Typst is reading order, table rows included.
+fn pdf_text(pdf: &[u8]) -> String {
     let mut child = Command::new("pdftotext")
-        .args([mode, "-enc", "UTF-8", "-", "-"])
+        .args(["-raw", "-enc", "UTF-8", "-", "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -416,7 +415,7 @@ fn sample_renders_deterministically() {
 
 #[test]
 fn text_reads_back_in_order() {
-    let text = pdf_text(&render_ok(&sample()), true);
+    let text = pdf_text(&render_ok(&sample()));
     let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     let expected = [
         "2024年度示例县人力资源和社会保障局",
@@ -472,7 +471,7 @@ fn user_text_is_never_markup() {
     annex.level_names[0] = s(nasty);
     annex.footer = vec![s(nasty)];
 
-    let text = pdf_text(&render_ok(&data), false);
+    let text = pdf_text(&render_ok(&data));
     let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     let want: String = nasty.chars().filter(|c| !c.is_whitespace()).collect();
     // Title, heading, paragraph, caption, header cell, body cell, annex unit,
@@ -517,7 +516,7 @@ fn section_preview_without_front_matter_or_annex() {
     data.meta.front_matter = false;
     data.annex = None;
     data.sections.truncate(1);
-    let text = pdf_text(&render_ok(&data), false);
+    let text = pdf_text(&render_ok(&data));
     assert!(!text.contains("盖章"), "no cover expected:\n{text}");
     assert!(text.contains("一、部门（单位）基本情况"), "{text}");
     assert!(!text.contains("附件1"), "no annex expected:\n{text}");
@@ -552,7 +551,7 @@ fn annex_takes_any_number_of_levels() {
             )
             .unwrap();
         }
-        let text = pdf_text(&pdf, true);
+        let text = pdf_text(&pdf);
         assert!(text.contains("全年预算执行率"), "{text}");
     }
 }
