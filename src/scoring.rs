@@ -587,11 +587,9 @@ mod tests {
         assert_eq!(score_of(rule, "6", "89.99"), dec("4"));
         assert_eq!(score_of(rule, "6", "80"), dec("4"));
         assert_eq!(score_of(rule, "6", "69.99"), dec("0"));
-        let gap = r#"{ kind = "bands", figure = "satisfaction_rate", bands = [{ from = 90, score = 6 }] }"#;
-        let rule: Rule = toml::from_str::<toml::Table>(&format!("r = {gap}")).unwrap()["r"]
-            .clone()
-            .try_into()
-            .unwrap();
+        let rule = parse_rule(
+            r#"{ kind = "bands", figure = "satisfaction_rate", bands = [{ from = 90, score = 6 }] }"#,
+        );
         let err = apply(&rule, dec("6"), dec("50"), "满意度", "50.00%").unwrap_err();
         assert!(err.contains("不在任何档位"), "{err}");
     }
