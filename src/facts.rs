@@ -35,6 +35,15 @@ pub struct Facts {
     #[serde(default)]
     pub indicators: Vec<Spanned<IndicatorFact>>,
     pub survey: Option<Survey>,
+    /// 新建楼堂馆所 completed this year.
+    pub building: Option<Building>,
+    /// 专项资金 and how much of it was detailed to recipients.
+    pub special_funds: Option<SpecialFunds>,
+    /// Counts of projects under performance management.
+    pub performance_management: Option<PerformanceManagement>,
+    /// The assessor's findings for framework indicators, by indicator id.
+    #[serde(default)]
+    pub assess: BTreeMap<String, Spanned<Assessment>>,
     /// Free text only people can write.
     #[serde(default)]
     pub text: FreeText,
@@ -101,6 +110,8 @@ pub struct Money {
     pub carryover_begin: Option<Decimal>,
     /// 全年预算数 (年初预算 plus every adjustment during the year).
     pub budget_full: Decimal,
+    /// 本年追加预算.
+    pub adjustments: Option<Decimal>,
     /// 年末结转结余.
     pub carryover_end: Option<Decimal>,
     /// 基本支出: 人员经费 and 公用经费.
@@ -280,6 +291,79 @@ impl Comparison {
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
+pub struct Building {
+    /// 批复规模 (㎡).
+    pub approved_area: Decimal,
+    /// 实际规模 (㎡).
+    pub actual_area: Decimal,
+    /// 预算投资 (万元).
+    pub approved_investment: Decimal,
+    /// 实际投资 (万元).
+    pub actual_investment: Decimal,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpecialFunds {
+    /// 部门参与分配资金总数.
+    pub total: Decimal,
+    /// 已细化到具体乡镇和承担单位的资金数.
+    pub detailed: Decimal,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PerformanceManagement {
+    /// 部门项目总数.
+    pub projects: u32,
+    /// 已完成绩效监控的项目数.
+    pub monitored: u32,
+    /// 已完成绩效自评的项目数.
+    pub self_evaluated: u32,
+    /// 部门重点绩效评价项目数.
+    pub key_projects: u32,
+    /// 已完成重点评价的项目数.
+    pub key_evaluated: u32,
+    /// 评价提出的意见建议数.
+    pub suggestions: u32,
+    /// 其中被采纳的.
+    pub adopted: u32,
+}
+
+/// What the assessor found for one framework indicator. Which fields apply
+/// depends on the indicator's rule.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Assessment {
+    /// Not applicable to this unit this year.
+    #[serde(default)]
+    pub na: bool,
+    /// The assessor's score (`assessor`, `tiers`).
+    pub score: Option<Decimal>,
+    /// Tier chosen (`tiers`).
+    pub tier: Option<String>,
+    /// Named level chosen (`levels`).
+    pub level: Option<String>,
+    /// One flag per checklist item (`checklist`).
+    pub met: Option<Vec<bool>>,
+    /// Non-compliant cases found (`per_case`).
+    pub cases: Option<u32>,
+    /// Quantitative target and actual (`target`).
+    pub target: Option<Target>,
+    #[serde(default)]
+    pub unit: String,
+    pub actual: Option<Decimal>,
+    pub actual_figure: Option<String>,
+    /// 实际完成值 as printed for qualitative findings.
+    pub actual_text: Option<String>,
+    /// Why points were lost (or why the indicator does not apply).
+    pub reason: Option<String>,
+    /// What the unit will do about it.
+    pub measure: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct Survey {
     /// 发放问卷数.
     pub issued: u32,
@@ -420,6 +504,34 @@ impl FactsFile {
                 ),
             ));
         }
+        if let Some(pm) = &f.performance_management {
+            for (field, part, whole) in [
+                (
+                    "performance_management.monitored",
+                    pm.monitored,
+                    pm.projects,
+                ),
+                (
+                    "performance_management.self_evaluated",
+                    pm.self_evaluated,
+                    pm.projects,
+                ),
+                (
+                    "performance_management.key_evaluated",
+                    pm.key_evaluated,
+                    pm.key_projects,
+                ),
+                ("performance_management.adopted", pm.adopted, pm.suggestions),
+            ] {
+                if part > whole {
+                    return Err(self.fact_error(
+                        None,
+                        field,
+                        format!("{part} 不能大于其总数 {whole}。"),
+                    ));
+                }
+            }
+        }
         for indicator in &f.indicators {
             let offset = Some(indicator.span().start);
             let i = indicator.get_ref();
@@ -482,6 +594,17 @@ impl FactsFile {
                 .map(|v| ("money.carryover_begin".into(), v)),
         );
         out.extend(m.carryover_end.map(|v| ("money.carryover_end".into(), v)));
+        out.extend(m.adjustments.map(|v| ("money.adjustments".into(), v)));
+        if let Some(b) = &f.building {
+            out.push(("building.approved_area".into(), b.approved_area));
+            out.push(("building.actual_area".into(), b.actual_area));
+            out.push(("building.approved_investment".into(), b.approved_investment));
+            out.push(("building.actual_investment".into(), b.actual_investment));
+        }
+        if let Some(s) = &f.special_funds {
+            out.push(("special_funds.total".into(), s.total));
+            out.push(("special_funds.detailed".into(), s.detailed));
+        }
         for (i, p) in f.projects.iter().enumerate() {
             out.push((format!("projects[{}].budget", i + 1), p.budget));
             out.push((format!("projects[{}].actual", i + 1), p.actual));

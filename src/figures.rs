@@ -93,6 +93,24 @@ pub const CATALOGUE: &[(&str, &str, Kind)] = &[
         Kind::Percent,
     ),
     ("satisfaction_rate", "满意度", Kind::Percent),
+    ("adjustments", "本年追加预算", Kind::Money),
+    ("budget_completion_rate", "预算完成率", Kind::Percent),
+    ("budget_control_rate", "预算控制率", Kind::Percent),
+    (
+        "building_area_control_rate",
+        "新建楼堂馆所面积控制率",
+        Kind::Percent,
+    ),
+    (
+        "building_investment_control_rate",
+        "新建楼堂馆所投资概算控制率",
+        Kind::Percent,
+    ),
+    ("special_funds_detail_rate", "专项资金细化率", Kind::Percent),
+    ("monitoring_rate", "绩效监控完成率", Kind::Percent),
+    ("self_evaluation_rate", "绩效自评完成率", Kind::Percent),
+    ("evaluation_rate", "部门绩效评价完成率", Kind::Percent),
+    ("evaluation_use_rate", "评价结果应用率", Kind::Percent),
 ];
 
 pub fn exists(id: &str) -> bool {
@@ -329,6 +347,95 @@ fn compute_values(f: &Facts) -> BTreeMap<&'static str, Value> {
             None => Err(Gap::Missing("survey")),
         },
     );
+    let adjustments = m.adjustments.ok_or(Gap::Missing("money.adjustments"));
+    v.insert("adjustments", adjustments.clone());
+    let available = sum_values(&v, &["carryover_begin", "budget_initial", "adjustments"]);
+    v.insert(
+        "budget_completion_rate",
+        rate(
+            sub(available.clone(), v["carryover_end"].clone()),
+            available,
+            "money.budget_initial",
+            hundred,
+        ),
+    );
+    v.insert(
+        "budget_control_rate",
+        rate(
+            adjustments,
+            v["budget_initial"].clone(),
+            "money.basic",
+            Decimal::ZERO,
+        ),
+    );
+    let building = f.building.as_ref().ok_or(Gap::Missing("building"));
+    v.insert(
+        "building_area_control_rate",
+        rate(
+            building.clone().map(|b| b.actual_area),
+            building.clone().map(|b| b.approved_area),
+            "building.approved_area",
+            hundred,
+        ),
+    );
+    v.insert(
+        "building_investment_control_rate",
+        rate(
+            building.clone().map(|b| b.actual_investment),
+            building.map(|b| b.approved_investment),
+            "building.approved_investment",
+            hundred,
+        ),
+    );
+    let special = f
+        .special_funds
+        .as_ref()
+        .ok_or(Gap::Missing("special_funds"));
+    v.insert(
+        "special_funds_detail_rate",
+        rate(
+            special.clone().map(|s| s.detailed),
+            special.map(|s| s.total),
+            "special_funds.total",
+            hundred,
+        ),
+    );
+    let pm = f
+        .performance_management
+        .as_ref()
+        .ok_or(Gap::Missing("performance_management"));
+    let count = |pick: fn(&crate::facts::PerformanceManagement) -> u32| -> Value {
+        pm.clone().map(|p| Decimal::from(pick(p)))
+    };
+    // Nothing to monitor or evaluate counts as done: 100%.
+    for (id, part, whole, field) in [
+        (
+            "monitoring_rate",
+            count(|p| p.monitored),
+            count(|p| p.projects),
+            "performance_management.projects",
+        ),
+        (
+            "self_evaluation_rate",
+            count(|p| p.self_evaluated),
+            count(|p| p.projects),
+            "performance_management.projects",
+        ),
+        (
+            "evaluation_rate",
+            count(|p| p.key_evaluated),
+            count(|p| p.key_projects),
+            "performance_management.key_projects",
+        ),
+        (
+            "evaluation_use_rate",
+            count(|p| p.adopted),
+            count(|p| p.suggestions),
+            "performance_management.suggestions",
+        ),
+    ] {
+        v.insert(id, rate(part, whole, field, hundred));
+    }
     v.insert(
         "asset_total",
         match &f.assets {
@@ -403,6 +510,33 @@ actual = 1118.71
         assert!(msg.contains("survey") && msg.contains("满意度"), "{msg}");
         let msg = f.require("carryover_rate").unwrap_err().to_string();
         assert!(msg.contains("money.carryover_end"), "{msg}");
+    }
+
+    #[test]
+    fn completion_and_control_rates() {
+        // Reference 000: 上年结转 78.7, 年初 + 追加 = 1252.93, 年末结余 79.97.
+        let text = "[building]\napproved_area = 1000\nactual_area = 1060\napproved_investment = 500\nactual_investment = 480\n[performance_management]\nprojects = 5\nmonitored = 4\nself_evaluated = 5\nkey_projects = 0\nkey_evaluated = 0\nsuggestions = 0\nadopted = 0";
+        let mut file = facts(text);
+        file.facts.money.carryover_begin = Some(dec("78.7"));
+        file.facts.money.adjustments = Some(dec("812.5"));
+        file.facts.money.carryover_end = Some(dec("79.97"));
+        let f = Figures::compute(&file);
+        // 年初 440.43 + 追加 812.5 = 1252.93; (1331.63 − 79.97) / 1331.63 = 93.99%.
+        assert_eq!(f.require("budget_completion_rate").unwrap(), dec("93.99"));
+        assert_eq!(f.require("budget_control_rate").unwrap(), dec("184.48"));
+        assert_eq!(f.require("building_area_control_rate").unwrap(), dec("106"));
+        assert_eq!(
+            f.require("building_investment_control_rate").unwrap(),
+            dec("96")
+        );
+        assert_eq!(f.require("monitoring_rate").unwrap(), dec("80"));
+        assert_eq!(f.require("evaluation_rate").unwrap(), dec("100"));
+        assert_eq!(f.require("evaluation_use_rate").unwrap(), dec("100"));
+        let msg = f
+            .require("special_funds_detail_rate")
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("special_funds"), "{msg}");
     }
 
     #[test]

@@ -536,12 +536,15 @@ mod tests {
         assert_eq!(c(Comparison::AtLeast, "100", "-5"), Decimal::ZERO);
     }
 
-    fn score_of(rule: &str, weight: &str, x: &str) -> Decimal {
-        let rule: Rule = toml::from_str::<toml::Table>(&format!("r = {rule}")).unwrap()["r"]
+    fn parse_rule(text: &str) -> Rule {
+        toml::from_str::<toml::Table>(&format!("r = {text}")).unwrap()["r"]
             .clone()
             .try_into()
-            .unwrap();
-        let (score, _) = apply(&rule, dec(weight), dec(x), "指标", "x").unwrap();
+            .unwrap()
+    }
+
+    fn score_of(rule: &str, weight: &str, x: &str) -> Decimal {
+        let (score, _) = apply(&parse_rule(rule), dec(weight), dec(x), "指标", "x").unwrap();
         round2(score)
     }
 
