@@ -10,6 +10,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::error::{Error, Location, Result};
+use crate::facts::Comparison;
 use crate::figures;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -89,6 +90,14 @@ pub struct IndicatorDef {
     pub target: Option<String>,
     /// 指标说明: what it measures.
     pub description: Option<String>,
+    /// 评价标准: how it is scored, as printed in the annex.
+    pub standard: Option<String>,
+    /// Whether the facts may mark it not applicable, and what that means.
+    #[serde(default)]
+    pub na: NaPolicy,
+    /// A first-level indicator may sit outside the base as 加分 or 扣分.
+    #[serde(default)]
+    pub role: Role,
     /// 改进措施 wording used when this indicator (or one below it) loses points.
     pub measure: Option<String>,
 }
@@ -123,17 +132,79 @@ pub enum Rule {
     Bands { figure: String, bands: Vec<Band> },
     /// Score = weight × rate / 100. (001: 绩效监控完成率.)
     WeightTimesRate { figure: String },
+    /// A quantitative target: met → full, else in proportion to completion.
+    /// Target and actual come from the framework (`op`, `value`, `figure`)
+    /// or from the facts' assessment.
+    Target {
+        op: Option<Comparison>,
+        value: Option<Decimal>,
+        figure: Option<String>,
+    },
+    /// Qualitative tiers; the assessor's score must fall inside the chosen
+    /// tier. Without `tiers`, the framework's `[qualitative]` tiers apply.
+    Tiers { tiers: Option<Vec<Tier>> },
+    /// Named levels with fixed scores.
+    Levels { levels: Vec<Level> },
+    /// Each item met earns its points.
+    Checklist { items: Vec<ChecklistItem> },
+    /// `points` off per non-compliant case; floor 0.
+    PerCase { points: Decimal },
+    /// The assessor's score, with a written reason when below the weight.
+    Assessor,
 }
 
 impl Rule {
-    pub fn figure(&self) -> &str {
+    /// The derived figure the rule scores, if any.
+    pub fn figure(&self) -> Option<&str> {
         match self {
             Rule::Linear { figure, .. }
             | Rule::Step { figure, .. }
             | Rule::Bands { figure, .. }
-            | Rule::WeightTimesRate { figure } => figure,
+            | Rule::WeightTimesRate { figure } => Some(figure),
+            Rule::Target { figure, .. } => figure.as_deref(),
+            _ => None,
         }
     }
+}
+
+/// What a not-applicable mark in the facts does to an indicator.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NaPolicy {
+    /// The indicator always applies.
+    #[default]
+    Never,
+    /// Not applicable earns full marks (000: 没有楼堂馆所项目的部门按满分计算).
+    Full,
+    /// Not applicable leaves the base; the total is converted to 100.
+    Exclude,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    #[default]
+    Base,
+    /// 加分项: its score is added to the total.
+    Bonus,
+    /// 扣分项: its score is taken off the total.
+    Penalty,
+}
+
+/// A named level with a fixed score (行政效能 好/一般/差 → 6/3/0).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Level {
+    pub name: String,
+    pub score: Decimal,
+}
+
+/// One item of a checklist and the points it earns when met.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChecklistItem {
+    pub text: String,
+    pub points: Decimal,
 }
 
 /// Which side of the threshold costs points.
@@ -213,6 +284,17 @@ impl Framework {
             file: file.to_path_buf(),
             message: err.message().to_string(),
         })?;
+        if let Some(q) = &raw.qualitative {
+            let fw_error = |message| Error::Framework {
+                location: None,
+                file: file.to_path_buf(),
+                indicator: "qualitative".into(),
+                message,
+            };
+            if q.tiers.is_empty() {
+                return Err(fw_error("[qualitative] tiers 不能为空。".into()));
+            }
+        }
         let fw = Framework {
             file: file.to_path_buf(),
             text: text.to_string(),
@@ -226,6 +308,7 @@ impl Framework {
             header: raw.framework,
             roots: Vec::new(),
         };
+        fw.check_tiers("qualitative", None, &fw.qualitative.tiers)?;
         let defs: Vec<(IndicatorDef, usize)> = raw
             .indicator
             .into_iter()
@@ -268,7 +351,20 @@ impl Framework {
             return Err(self.error(None, "-", "没有任何指标。".into()));
         }
         self.check_weights(&roots)?;
-        let sum: Decimal = roots.iter().map(|n| n.def.weight).sum();
+        for (def, offset) in &defs {
+            if def.role != Role::Base && def.id.contains('.') {
+                return Err(self.error(
+                    Some(*offset),
+                    &def.id,
+                    "只有一级指标可以设为加分项（bonus）或扣分项（penalty）。".into(),
+                ));
+            }
+        }
+        let sum: Decimal = roots
+            .iter()
+            .filter(|n| n.def.role == Role::Base)
+            .map(|n| n.def.weight)
+            .sum();
         if sum != self.header.total {
             return Err(self.error(
                 Some(roots[0].offset),
@@ -308,14 +404,15 @@ impl Framework {
                 "open（由单位自设下级指标）的指标不能同时有 rule。".into(),
             ));
         }
-        if !figures::exists(rule.figure()) {
+        if let Some(figure) = rule.figure()
+            && !figures::exists(figure)
+        {
             let known: Vec<&str> = figures::CATALOGUE.iter().map(|(id, _, _)| *id).collect();
             return Err(self.error(
                 Some(offset),
                 &def.id,
                 format!(
-                    "计分规则引用了不存在的计算值 {}。可用的有：{}。",
-                    rule.figure(),
+                    "计分规则引用了不存在的计算值 {figure}。可用的有：{}。",
                     known.join(", ")
                 ),
             ));
@@ -334,6 +431,54 @@ impl Framework {
                 ))
             }
             Rule::Bands { bands, .. } => self.check_bands(def, offset, bands),
+            Rule::Target { op, value, .. } if op.is_some() != value.is_some() => Err(self.error(
+                Some(offset),
+                &def.id,
+                "target 规则的 op 和 value 须同时给出或同时省略。".into(),
+            )),
+            Rule::Tiers { tiers: Some(tiers) } => self.check_tiers(&def.id, Some(offset), tiers),
+            Rule::Levels { levels } => {
+                let mut names = BTreeSet::new();
+                for level in levels {
+                    if !names.insert(level.name.as_str()) {
+                        return Err(self.error(
+                            Some(offset),
+                            &def.id,
+                            format!("等级「{}」重复。", level.name),
+                        ));
+                    }
+                    if level.score < Decimal::ZERO || level.score > def.weight {
+                        return Err(self.error(
+                            Some(offset),
+                            &def.id,
+                            format!(
+                                "等级「{}」的得分 {} 超出 0–{} 的范围。",
+                                level.name, level.score, def.weight
+                            ),
+                        ));
+                    }
+                }
+                if levels.is_empty() {
+                    return Err(self.error(Some(offset), &def.id, "levels 不能为空。".into()));
+                }
+                Ok(())
+            }
+            Rule::Checklist { items } => {
+                let sum: Decimal = items.iter().map(|i| i.points).sum();
+                if items.is_empty() || sum != def.weight {
+                    return Err(self.error(
+                        Some(offset),
+                        &def.id,
+                        format!("检查项分值之和为 {sum}，应等于指标分值 {}。", def.weight),
+                    ));
+                }
+                Ok(())
+            }
+            Rule::PerCase { points } if *points <= Decimal::ZERO => Err(self.error(
+                Some(offset),
+                &def.id,
+                "per_case 的 points 必须大于 0。".into(),
+            )),
             _ => Ok(()),
         }
     }
@@ -368,6 +513,32 @@ impl Framework {
                         describe_band(a),
                         describe_band(b)
                     ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Tiers must be ordered from best to worst, within 0–100% of the
+    /// weight, each with min below max, touching the next.
+    fn check_tiers(&self, id: &str, offset: Option<usize>, tiers: &[Tier]) -> Result<()> {
+        let bad = |message: String| Err(self.error(offset, id, message));
+        if tiers.is_empty() {
+            return bad("tiers 不能为空。".into());
+        }
+        for t in tiers {
+            if t.min < Decimal::ZERO || t.max > Decimal::ONE_HUNDRED || t.min >= t.max {
+                return bad(format!(
+                    "档次「{}」的范围 {}%–{}% 不合理：应满足 0 ≤ min < max ≤ 100。",
+                    t.name, t.min, t.max
+                ));
+            }
+        }
+        for pair in tiers.windows(2) {
+            if pair[0].min != pair[1].max {
+                return bad(format!(
+                    "档次应从高到低排列且首尾相接：「{}」的下限 {}% 应等于「{}」的上限 {}%。",
+                    pair[0].name, pair[0].min, pair[1].name, pair[1].max
                 ));
             }
         }

@@ -1,22 +1,37 @@
 //! Scores the facts against a framework. Leaves are scored by their rule and
 //! rounded 四舍五入 to two decimals; every branch is the sum of its children,
-//! so the totals always add up.
+//! so the totals always add up. Indicators marked not applicable either earn
+//! full marks or leave the base, in which case the total is converted to the
+//! framework's full score (换算得分).
 
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::facts::{Comparison, FactsFile, IndicatorFact, Target};
+use crate::facts::{Assessment, Comparison, FactsFile, IndicatorFact, Target};
 use crate::figures::{Figures, Kind};
-use crate::framework::{Direction, Framework, Node, Rule};
+use crate::framework::{Direction, Framework, NaPolicy, Node, Role, Rule, Tier};
 use crate::num::{self, round2};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ScoreSheet {
     pub framework: String,
     pub levels: Vec<String>,
+    /// First-level indicators of the base, in framework order.
     pub roots: Vec<Scored>,
+    /// 加分 and 扣分 items outside the base.
+    pub adjustments: Vec<Scored>,
+    /// Full score of the base (usually 100).
     pub weight: Decimal,
+    /// Weight of the indicators that apply (the base minus excluded ones).
+    pub applicable: Decimal,
+    /// Sum of the base's scores, out of `applicable`.
+    pub raw: Decimal,
+    /// `raw` converted to `weight` when indicators left the base.
+    pub converted: Option<Decimal>,
+    pub bonus: Decimal,
+    pub penalty: Decimal,
+    /// The score that counts: converted (or raw) + bonus − penalty, floor 0.
     pub total: Decimal,
     pub grade: String,
 }
@@ -26,12 +41,27 @@ pub struct Scored {
     pub id: String,
     pub name: String,
     pub weight: Decimal,
+    /// Weight still in the base after not-applicable exclusions.
+    pub applicable: Decimal,
     pub score: Decimal,
     /// What the indicator measures (指标说明), when known.
     pub description: Option<String>,
+    /// How it is scored (评价标准), when known.
+    pub standard: Option<String>,
+    /// Set when the facts mark the leaf not applicable.
+    pub not_applicable: Option<NotApplicable>,
     pub children: Vec<Scored>,
     /// Present on leaves.
     pub leaf: Option<Leaf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotApplicable {
+    /// Scored at full marks.
+    Full,
+    /// Left out of the base.
+    Excluded,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -65,31 +95,60 @@ impl Scored {
 }
 
 impl ScoreSheet {
+    /// Every leaf of the base and the adjustments, in tree order.
     pub fn leaves(&self) -> Vec<&Scored> {
-        self.roots.iter().flat_map(|r| r.leaves()).collect()
+        self.roots
+            .iter()
+            .chain(&self.adjustments)
+            .flat_map(|r| r.leaves())
+            .collect()
     }
 }
 
 pub fn score(framework: &Framework, facts: &FactsFile, figures: &Figures) -> Result<ScoreSheet> {
     check_branches(framework, facts)?;
+    check_assessments(framework, facts)?;
     let scorer = Scorer {
         framework,
         facts,
         figures,
     };
-    let roots = framework
-        .roots
-        .iter()
-        .map(|n| scorer.node(n, None))
-        .collect::<Result<Vec<_>>>()?;
-    let total: Decimal = roots.iter().map(|r| r.score).sum();
+    let mut roots = Vec::new();
+    let (mut bonus, mut penalty) = (Decimal::ZERO, Decimal::ZERO);
+    let mut adjustments = Vec::new();
+    for node in &framework.roots {
+        let scored = scorer.node(node, None)?;
+        match node.def.role {
+            Role::Base => roots.push(scored),
+            Role::Bonus => {
+                bonus += scored.score;
+                adjustments.push(scored);
+            }
+            Role::Penalty => {
+                penalty += scored.score;
+                adjustments.push(scored);
+            }
+        }
+    }
+    let weight = framework.header.total;
+    let raw: Decimal = roots.iter().map(|r| r.score).sum();
+    let applicable: Decimal = roots.iter().map(|r| r.applicable).sum();
+    let converted =
+        (applicable < weight && !applicable.is_zero()).then(|| round2(raw * weight / applicable));
+    let total = (converted.unwrap_or(raw) + bonus - penalty).max(Decimal::ZERO);
     Ok(ScoreSheet {
         framework: framework.header.name.clone(),
         levels: framework.header.levels.clone(),
-        weight: framework.header.total,
         grade: framework.grade(total),
-        total,
         roots,
+        adjustments,
+        weight,
+        applicable,
+        raw,
+        converted,
+        bonus,
+        penalty,
+        total,
     })
 }
 
@@ -113,6 +172,35 @@ fn check_branches(framework: &Framework, facts: &FactsFile) -> Result<()> {
     Ok(())
 }
 
+/// Every assessment must name a scored leaf of the framework.
+fn check_assessments(framework: &Framework, facts: &FactsFile) -> Result<()> {
+    for (id, assessment) in &facts.facts.assess {
+        if framework.find(id).is_none_or(|n| n.def.rule.is_none()) {
+            let mut ids = Vec::new();
+            rule_leaves(&framework.roots, &mut ids);
+            return Err(Error::Fact {
+                location: Some(facts.location(assessment.span().start)),
+                file: facts.path.clone(),
+                field: format!("assess.{id}"),
+                message: format!(
+                    "评价指标体系中没有可评分的指标「{id}」。可用的指标：{}。",
+                    ids.join("、")
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn rule_leaves(nodes: &[Node], out: &mut Vec<String>) {
+    for n in nodes {
+        if n.def.rule.is_some() {
+            out.push(format!("{}（{}）", n.def.id, n.def.name));
+        }
+        rule_leaves(&n.children, out);
+    }
+}
+
 fn open_branches(nodes: &[Node]) -> Vec<String> {
     nodes
         .iter()
@@ -132,10 +220,43 @@ struct Scorer<'a> {
     figures: &'a Figures,
 }
 
+/// Where in the facts a leaf's inputs are, for messages.
+struct Place {
+    offset: Option<usize>,
+    /// Dotted prefix of the fields, `indicators` or `assess.<id>`.
+    prefix: String,
+}
+
+/// A scored leaf before it becomes a tree node.
+struct Finding {
+    score: Decimal,
+    target: String,
+    actual: String,
+    basis: String,
+    /// Why the score is what it is, with the figures (used when points are lost).
+    reason: String,
+}
+
 impl Scorer<'_> {
     fn node(&self, node: &Node, inherited_measure: Option<&str>) -> Result<Scored> {
         let measure = node.def.measure.as_deref().or(inherited_measure);
-        let children = if node.def.open {
+        let mut scored = Scored {
+            id: node.def.id.clone(),
+            name: node.def.name.clone(),
+            weight: node.def.weight,
+            applicable: node.def.weight,
+            score: Decimal::ZERO,
+            description: node.def.description.clone(),
+            standard: node.def.standard.clone(),
+            not_applicable: None,
+            children: Vec::new(),
+            leaf: None,
+        };
+        if let Some(rule) = &node.def.rule {
+            self.rule_leaf(node, rule, measure, &mut scored)?;
+            return Ok(scored);
+        }
+        scored.children = if node.def.open {
             self.unit_leaves(node, measure)?
         } else {
             node.children
@@ -143,22 +264,18 @@ impl Scorer<'_> {
                 .map(|c| self.node(c, measure))
                 .collect::<Result<Vec<_>>>()?
         };
-        let (score, leaf) = match &node.def.rule {
-            Some(rule) => {
-                let (score, leaf) = self.rule_leaf(node, rule, measure)?;
-                (score, Some(leaf))
-            }
-            None => (children.iter().map(|c| c.score).sum(), None),
-        };
-        Ok(Scored {
-            id: node.def.id.clone(),
-            name: node.def.name.clone(),
-            weight: node.def.weight,
-            score,
-            description: node.def.description.clone(),
-            children,
-            leaf,
-        })
+        scored.score = scored.children.iter().map(|c| c.score).sum();
+        scored.applicable = scored.children.iter().map(|c| c.applicable).sum();
+        Ok(scored)
+    }
+
+    fn error(&self, place: &Place, field: &str, message: String) -> Error {
+        Error::Fact {
+            location: place.offset.map(|o| self.facts.location(o)),
+            file: self.facts.path.clone(),
+            field: format!("{}.{field}", place.prefix),
+            message,
+        }
     }
 
     fn rule_leaf(
@@ -166,24 +283,255 @@ impl Scorer<'_> {
         node: &Node,
         rule: &Rule,
         measure: Option<&str>,
-    ) -> Result<(Decimal, Leaf)> {
-        let id = rule.figure();
-        let x = self.figures.require(id)?;
-        let figure = self.figures.get(id).expect("required figure exists");
-        let label = figure.label;
-        let weight = node.def.weight;
-        let shown = display(x, figure.kind, "");
-        let (score, reason) = apply(rule, weight, x, label, &shown)
-            .map_err(|message| self.framework_error(node, message))?;
-        let score = round2(score);
-        let target = node.def.target.clone().unwrap_or_else(|| rule_target(rule));
-        let leaf = Leaf {
-            basis: format!("{label}{shown}"),
-            deduction: deduction(weight, score, reason, measure, &node.def.name),
-            target,
-            actual: shown,
+        scored: &mut Scored,
+    ) -> Result<()> {
+        let def = &node.def;
+        let spanned = self.facts.facts.assess.get(&def.id);
+        let place = Place {
+            offset: spanned.map(|s| s.span().start),
+            prefix: format!("assess.{}", def.id),
         };
-        Ok((score, leaf))
+        let empty = Assessment::default();
+        let assessment = spanned.map_or(&empty, |s| s.get_ref());
+        if assessment.na {
+            let how = match def.na {
+                NaPolicy::Never => {
+                    return Err(self.error(
+                        &place,
+                        "na",
+                        format!("指标「{}」不允许标记为不适用。", def.name),
+                    ));
+                }
+                NaPolicy::Full => NotApplicable::Full,
+                NaPolicy::Exclude => NotApplicable::Excluded,
+            };
+            let why = assessment
+                .reason
+                .clone()
+                .unwrap_or_else(|| "本年度无此事项".into());
+            scored.not_applicable = Some(how);
+            let basis = match how {
+                NotApplicable::Full => format!("{why}，不适用，按满分计算"),
+                NotApplicable::Excluded => format!("{why}，不适用，不计入评价总分"),
+            };
+            (scored.score, scored.applicable) = match how {
+                NotApplicable::Full => (def.weight, def.weight),
+                NotApplicable::Excluded => (Decimal::ZERO, Decimal::ZERO),
+            };
+            scored.leaf = Some(Leaf {
+                target: def.target.clone().unwrap_or_else(|| rule_target(rule)),
+                actual: "不适用".into(),
+                basis,
+                deduction: None,
+            });
+            return Ok(());
+        }
+        let finding = self.assess(node, rule, assessment, &place)?;
+        let score = round2(finding.score);
+        let measure = assessment.measure.as_deref().or(measure);
+        scored.score = score;
+        scored.leaf = Some(Leaf {
+            target: def.target.clone().unwrap_or(finding.target),
+            actual: finding.actual,
+            basis: finding.basis,
+            deduction: deduction(def.weight, score, finding.reason, measure, &def.name),
+        });
+        Ok(())
+    }
+
+    /// Scores a framework leaf by its rule, from figures or the assessment.
+    fn assess(&self, node: &Node, rule: &Rule, a: &Assessment, place: &Place) -> Result<Finding> {
+        let def = &node.def;
+        let weight = def.weight;
+        let need = |field: &str, what: &str| {
+            self.error(
+                place,
+                field,
+                format!(
+                    "指标「{}」需要{what}：请在 [assess.{}] 中填写 {field}。",
+                    def.name, def.id
+                ),
+            )
+        };
+        let with_reason = |text: String| match &a.reason {
+            Some(r) => format!("{text}，{}", r.trim_end_matches('。')),
+            None => text,
+        };
+        match rule {
+            Rule::Linear { figure, .. }
+            | Rule::Step { figure, .. }
+            | Rule::Bands { figure, .. }
+            | Rule::WeightTimesRate { figure } => {
+                let x = self.figures.require(figure)?;
+                let fig = self.figures.get(figure).expect("required figure exists");
+                let shown = display(x, fig.kind, "");
+                let (score, reason) = apply(rule, weight, x, fig.label, &shown)
+                    .map_err(|message| self.framework_error(node, message))?;
+                Ok(Finding {
+                    score,
+                    target: rule_target(rule),
+                    basis: format!("{}{shown}", fig.label),
+                    actual: shown,
+                    reason,
+                })
+            }
+            Rule::Target { op, value, figure } => {
+                let (op, value) = match (op, value, &a.target) {
+                    (Some(op), Some(value), _) => (*op, *value),
+                    (_, _, Some(Target::Quantity { op, value })) => (*op, *value),
+                    _ => return Err(need("target", "年度指标值")),
+                };
+                let figure = figure.as_deref().or(a.actual_figure.as_deref());
+                let (actual, kind) = self
+                    .actual_value(place, figure, a.actual)?
+                    .ok_or_else(|| need("actual", "实际完成值"))?;
+                Ok(quantity(weight, op, value, actual, kind, &a.unit))
+            }
+            Rule::Tiers { tiers } => {
+                let tiers = tiers
+                    .as_deref()
+                    .unwrap_or(&self.framework.qualitative.tiers);
+                let tier = a.tier.as_deref().ok_or_else(|| need("tier", "评价档次"))?;
+                let score = a.score.ok_or_else(|| need("score", "评分"))?;
+                let target = def.target.clone().unwrap_or_default();
+                let actual = a.actual_text.clone().unwrap_or_else(|| tier.to_string());
+                quality(
+                    weight,
+                    tiers,
+                    &target,
+                    tier,
+                    score,
+                    actual,
+                    a.reason.as_deref(),
+                    &def.name,
+                )
+                .map_err(|(field, message)| self.error(place, field, message))
+            }
+            Rule::Levels { levels } => {
+                let name = a
+                    .level
+                    .as_deref()
+                    .ok_or_else(|| need("level", "评价等级"))?;
+                let level = levels.iter().find(|l| l.name == name).ok_or_else(|| {
+                    let names: Vec<&str> = levels.iter().map(|l| l.name.as_str()).collect();
+                    self.error(
+                        place,
+                        "level",
+                        format!("等级「{name}」不存在，可选：{}。", names.join("、")),
+                    )
+                })?;
+                let basis = format!("评为“{name}”");
+                Ok(Finding {
+                    score: level.score,
+                    target: levels.first().map(|l| l.name.clone()).unwrap_or_default(),
+                    actual: a.actual_text.clone().unwrap_or_else(|| name.to_string()),
+                    reason: with_reason(format!("{basis}，按等级得{}分", num::score(level.score))),
+                    basis,
+                })
+            }
+            Rule::Checklist { items } => {
+                let met = a
+                    .met
+                    .as_ref()
+                    .ok_or_else(|| need("met", "各检查项是否满足"))?;
+                if met.len() != items.len() {
+                    return Err(self.error(
+                        place,
+                        "met",
+                        format!(
+                            "指标「{}」有 {} 个检查项，met 却列了 {} 项。",
+                            def.name,
+                            items.len(),
+                            met.len()
+                        ),
+                    ));
+                }
+                let score: Decimal = items
+                    .iter()
+                    .zip(met)
+                    .filter(|(_, m)| **m)
+                    .map(|(i, _)| i.points)
+                    .sum();
+                let missed: Vec<&str> = items
+                    .iter()
+                    .zip(met)
+                    .filter(|(_, m)| !**m)
+                    .map(|(i, _)| i.text.trim_end_matches(['。', '；', ';']))
+                    .collect();
+                let met_count = met.iter().filter(|m| **m).count();
+                let basis = format!("{} 项检查中满足 {met_count} 项", items.len());
+                let actual = a.actual_text.clone().unwrap_or_else(|| basis.clone());
+                Ok(Finding {
+                    score,
+                    target: format!("满足全部 {} 项", items.len()),
+                    actual,
+                    reason: with_reason(format!("{basis}，未满足：{}", missed.join("；"))),
+                    basis,
+                })
+            }
+            Rule::PerCase { points } => {
+                let cases = a.cases.ok_or_else(|| need("cases", "不符合要求的情况数"))?;
+                let lost = points.checked_mul(Decimal::from(cases)).unwrap_or(weight);
+                let basis = format!("发现不符合要求的情况{cases}例");
+                Ok(Finding {
+                    score: clamp(weight - lost.min(weight), weight),
+                    target: "无不符合要求的情况".into(),
+                    actual: a.actual_text.clone().unwrap_or_else(|| basis.clone()),
+                    reason: with_reason(format!("{basis}，每例扣{}分", num::score(*points))),
+                    basis,
+                })
+            }
+            Rule::Assessor => {
+                let score = a.score.ok_or_else(|| need("score", "评分"))?;
+                if score < Decimal::ZERO || score > weight {
+                    return Err(self.error(
+                        place,
+                        "score",
+                        format!(
+                            "指标「{}」的评分 {} 超出 0–{} 分。",
+                            def.name,
+                            num::score(score),
+                            num::score(weight)
+                        ),
+                    ));
+                }
+                if score < weight && a.reason.is_none() {
+                    return Err(need("reason", "扣分理由"));
+                }
+                let actual = a.actual_text.clone().unwrap_or_default();
+                let basis = if actual.is_empty() {
+                    "评价人评分".to_string()
+                } else {
+                    format!("实际完成“{actual}”")
+                };
+                Ok(Finding {
+                    score,
+                    target: def.target.clone().unwrap_or_default(),
+                    actual,
+                    reason: with_reason(basis.clone()),
+                    basis,
+                })
+            }
+        }
+    }
+
+    /// The actual value of a quantitative indicator: a derived figure or a typed number.
+    fn actual_value(
+        &self,
+        place: &Place,
+        figure: Option<&str>,
+        typed: Option<Decimal>,
+    ) -> Result<Option<(Decimal, Option<Kind>)>> {
+        match (figure, typed) {
+            (Some(id), _) => {
+                let kind = self.figures.get(id).map(|f| f.kind).ok_or_else(|| {
+                    self.error(place, "actual_figure", format!("没有名为 {id} 的计算值。"))
+                })?;
+                Ok(Some((self.figures.require(id)?, Some(kind))))
+            }
+            (None, Some(actual)) => Ok(Some((actual, None))),
+            (None, None) => Ok(None),
+        }
     }
 
     fn framework_error(&self, node: &Node, message: String) -> Error {
@@ -255,104 +603,142 @@ impl Scorer<'_> {
         measure: Option<&str>,
     ) -> Result<Scored> {
         let weight = fact.weight;
-        let measure = fact.measure.as_deref().or(measure);
-        let fact_error = |field: &str, message: String| Error::Fact {
-            location: Some(self.facts.location(offset)),
-            file: self.facts.path.clone(),
-            field: field.to_string(),
-            message,
+        let place = Place {
+            offset: Some(offset),
+            prefix: "indicators".into(),
         };
-        let (score, target, actual, basis, reason) = match &fact.target {
+        let finding = match &fact.target {
             Target::Quantity { op, value } => {
-                let (actual, kind) = match (&fact.actual_figure, fact.actual) {
-                    (Some(id), _) => {
-                        let kind = self.figures.get(id).map(|f| f.kind).ok_or_else(|| {
-                            fact_error(
-                                "indicators.actual_figure",
-                                format!("没有名为 {id} 的计算值。"),
-                            )
-                        })?;
-                        (self.figures.require(id)?, Some(kind))
-                    }
-                    (None, Some(actual)) => (actual, None),
-                    (None, None) => unreachable!("validated when the facts were loaded"),
-                };
-                let unit = fact.unit.as_str();
-                let target = format!("{}{}", op.symbol(), display_plain(*value, unit));
-                let actual_text = match kind {
-                    Some(kind) => display(actual, kind, unit),
-                    None => display_plain(actual, unit),
-                };
-                let ratio = completion(*op, *value, actual);
-                let score = round2(weight * ratio.min(Decimal::ONE));
-                let ratio_text = num::percent(ratio * Decimal::ONE_HUNDRED);
-                let reason = format!(
-                    "年度指标值{target}，实际完成{actual_text}，完成程度{ratio_text}，按完成比例计分"
-                );
-                let basis = format!("年度指标值{target}，实际完成{actual_text}");
-                (score, target, actual_text, basis, reason)
+                let (actual, kind) = self
+                    .actual_value(&place, fact.actual_figure.as_deref(), fact.actual)?
+                    .expect("validated when the facts were loaded");
+                quantity(weight, *op, *value, actual, kind, &fact.unit)
             }
             Target::Quality { text } => {
-                let tier_name = fact.tier.as_deref().unwrap_or_default();
-                let score = fact.score.unwrap_or_default();
-                let tiers = &self.framework.qualitative.tiers;
-                let tier = tiers.iter().find(|t| t.name == tier_name).ok_or_else(|| {
-                    let names: Vec<&str> = tiers.iter().map(|t| t.name.as_str()).collect();
-                    fact_error(
-                        "indicators.tier",
-                        format!("档次「{tier_name}」不存在，可选：{}。", names.join("、")),
-                    )
-                })?;
-                let low = round2(weight * tier.min / Decimal::ONE_HUNDRED);
-                let high = round2(weight * tier.max / Decimal::ONE_HUNDRED);
-                if score < low || score > high {
-                    return Err(fact_error(
-                        "indicators.score",
-                        format!(
-                            "指标「{}」评为「{tier_name}」，得分应在 {}–{} 分之间，现为 {} 分。",
-                            fact.name,
-                            num::score(low),
-                            num::score(high),
-                            num::score(score)
-                        ),
-                    ));
-                }
-                let actual = fact
-                    .actual_text
-                    .clone()
-                    .unwrap_or_else(|| tier_name.to_string());
-                let basis = format!("年度指标值“{text}”，实际完成“{actual}”，评为“{tier_name}”");
-                let reason = match (&fact.reason, score < weight) {
-                    (Some(reason), _) => format!("{basis}，{}", reason.trim_end_matches('。')),
-                    (None, false) => basis.clone(),
-                    (None, true) => {
-                        return Err(fact_error(
-                            "indicators.reason",
-                            format!(
-                                "定性指标「{}」扣了分，请在 reason 中写明扣分理由。",
-                                fact.name
-                            ),
-                        ));
-                    }
-                };
-                (round2(score), text.clone(), actual, basis, reason)
+                let tier = fact.tier.as_deref().unwrap_or_default();
+                let actual = fact.actual_text.clone().unwrap_or_else(|| tier.to_string());
+                quality(
+                    weight,
+                    &self.framework.qualitative.tiers,
+                    text,
+                    tier,
+                    fact.score.unwrap_or_default(),
+                    actual,
+                    fact.reason.as_deref(),
+                    &fact.name,
+                )
+                .map_err(|(field, message)| self.error(&place, field, message))?
             }
         };
+        let score = round2(finding.score);
         Ok(Scored {
             id: format!("{}.{index}", branch.def.id),
             name: fact.name.clone(),
             weight,
+            applicable: weight,
             score,
             description: None,
+            standard: None,
+            not_applicable: None,
             children: Vec::new(),
             leaf: Some(Leaf {
-                target,
-                actual,
-                basis,
-                deduction: deduction(weight, score, reason, measure, &fact.name),
+                target: finding.target,
+                actual: finding.actual,
+                basis: finding.basis,
+                deduction: deduction(
+                    weight,
+                    score,
+                    finding.reason,
+                    fact.measure.as_deref().or(measure),
+                    &fact.name,
+                ),
             }),
         })
     }
+}
+
+/// A quantitative target: met → full marks, else in proportion to completion.
+fn quantity(
+    weight: Decimal,
+    op: Comparison,
+    value: Decimal,
+    actual: Decimal,
+    kind: Option<Kind>,
+    unit: &str,
+) -> Finding {
+    let target = format!("{}{}", op.symbol(), display_plain(value, unit));
+    let actual_text = match kind {
+        Some(kind) => display(actual, kind, unit),
+        None => display_plain(actual, unit),
+    };
+    let ratio = completion(op, value, actual);
+    let ratio_text = num::percent(ratio * Decimal::ONE_HUNDRED);
+    Finding {
+        score: weight * ratio.min(Decimal::ONE),
+        reason: format!(
+            "年度指标值{target}，实际完成{actual_text}，完成程度{ratio_text}，按完成比例计分"
+        ),
+        basis: format!("年度指标值{target}，实际完成{actual_text}"),
+        target,
+        actual: actual_text,
+    }
+}
+
+/// A qualitative finding: the assessor's score must fall inside the chosen
+/// tier, and a lost point needs a written reason. `Err` is (field, message).
+#[allow(clippy::too_many_arguments)]
+fn quality(
+    weight: Decimal,
+    tiers: &[Tier],
+    target: &str,
+    tier_name: &str,
+    score: Decimal,
+    actual: String,
+    reason: Option<&str>,
+    name: &str,
+) -> std::result::Result<Finding, (&'static str, String)> {
+    let tier = tiers.iter().find(|t| t.name == tier_name).ok_or_else(|| {
+        let names: Vec<&str> = tiers.iter().map(|t| t.name.as_str()).collect();
+        (
+            "tier",
+            format!("档次「{tier_name}」不存在，可选：{}。", names.join("、")),
+        )
+    })?;
+    let low = round2(weight * tier.min / Decimal::ONE_HUNDRED);
+    let high = round2(weight * tier.max / Decimal::ONE_HUNDRED);
+    if score < low || score > high {
+        return Err((
+            "score",
+            format!(
+                "指标「{name}」评为「{tier_name}」，得分应在 {}–{} 分之间，现为 {} 分。",
+                num::score(low),
+                num::score(high),
+                num::score(score)
+            ),
+        ));
+    }
+    let basis = if target.is_empty() {
+        format!("实际完成“{actual}”，评为“{tier_name}”")
+    } else {
+        format!("年度指标值“{target}”，实际完成“{actual}”，评为“{tier_name}”")
+    };
+    let reason = match (reason, score < weight) {
+        (Some(reason), _) => format!("{basis}，{}", reason.trim_end_matches('。')),
+        (None, false) => basis.clone(),
+        (None, true) => {
+            return Err((
+                "reason",
+                format!("定性指标「{name}」扣了分，请在 reason 中写明扣分理由。"),
+            ));
+        }
+    };
+    Ok(Finding {
+        score,
+        target: target.to_string(),
+        actual,
+        basis,
+        reason,
+    })
 }
 
 /// Scores figure value `x` by `rule`; `Err` says why the rule cannot apply.
@@ -420,6 +806,9 @@ fn apply(
             let rate = x.min(Decimal::ONE_HUNDRED).max(Decimal::ZERO);
             let score = weight * rate / Decimal::ONE_HUNDRED;
             (score, format!("{label}为{shown}，得分为分值 × {label}"))
+        }
+        other => {
+            return Err(format!("规则 {other:?} 不按计算值计分。"));
         }
     };
     Ok(scored)
@@ -500,6 +889,15 @@ fn rule_target(rule: &Rule) -> String {
         },
         Rule::Bands { .. } => "按档位计分".into(),
         Rule::WeightTimesRate { .. } => "100.00%".into(),
+        Rule::Target {
+            op: Some(op),
+            value: Some(value),
+            ..
+        } => format!("{}{}%", op.symbol(), value.normalize()),
+        Rule::Target { .. } | Rule::Tiers { .. } | Rule::Assessor => String::new(),
+        Rule::Levels { levels } => levels.first().map(|l| l.name.clone()).unwrap_or_default(),
+        Rule::Checklist { items } => format!("满足全部 {} 项", items.len()),
+        Rule::PerCase { .. } => "无不符合要求的情况".into(),
     }
 }
 
@@ -603,6 +1001,236 @@ mod tests {
         assert_eq!(score_of(rule, "2", "43"), dec("0.86"));
         assert_eq!(score_of(rule, "2", "100"), dec("2"));
         assert_eq!(score_of(rule, "2", "130"), dec("2"));
+    }
+
+    const FRAMEWORK: &str = r#"
+[framework]
+name = "测试"
+levels = ["一级指标", "二级指标"]
+
+[[indicator]]
+id = "a"
+name = "过程"
+weight = 40
+
+[[indicator]]
+id = "a.rules"
+name = "管理制度健全性"
+weight = 8
+rule = { kind = "checklist", items = [
+  { text = "有内部财务管理制度", points = 2 },
+  { text = "有厉行节约制度", points = 2 },
+  { text = "制度合法合规", points = 2 },
+  { text = "制度有效执行", points = 2 },
+] }
+
+[[indicator]]
+id = "a.compliance"
+name = "资金使用合规性"
+weight = 6
+rule = { kind = "per_case", points = 1 }
+
+[[indicator]]
+id = "a.building"
+name = "新建楼堂馆所面积控制率"
+weight = 5
+na = "full"
+rule = { kind = "step", figure = "building_area_control_rate", threshold = 100, step = 5, points = 2, direction = "above" }
+
+[[indicator]]
+id = "a.procurement"
+name = "政府采购执行率"
+weight = 6
+na = "exclude"
+rule = { kind = "step", figure = "procurement_execution_rate", threshold = 100, step = 5, points = 2, direction = "both" }
+
+[[indicator]]
+id = "a.efficiency"
+name = "行政效能"
+weight = 6
+rule = { kind = "levels", levels = [{ name = "好", score = 6 }, { name = "一般", score = 3 }, { name = "差", score = 0 }] }
+
+[[indicator]]
+id = "a.life"
+name = "提高人民群众生活质量"
+weight = 9
+target = "提高"
+rule = { kind = "tiers" }
+
+[[indicator]]
+id = "b"
+name = "产出"
+weight = 60
+
+[[indicator]]
+id = "b.key"
+name = "重点工作完成率"
+weight = 30
+rule = { kind = "target", op = ">=", value = 100 }
+
+[[indicator]]
+id = "b.people"
+name = "群众满意度"
+weight = 30
+rule = { kind = "assessor" }
+
+[[indicator]]
+id = "plus"
+name = "加分项"
+weight = 5
+role = "bonus"
+rule = { kind = "assessor" }
+"#;
+
+    const FACTS: &str = r#"
+[unit]
+name = "测试局"
+[report]
+year = 2024
+date = 2025-05-01
+[staffing]
+establishment = 10
+actual = 9
+[money]
+budget_full = 100
+basic.personnel = { budget = 50, actual = 48 }
+basic.public = { budget = 10, actual = 9.5 }
+[procurement]
+budget = 100
+actual = 89
+[assess."a.rules"]
+met = [true, true, false, true]
+[assess."a.compliance"]
+cases = 2
+reason = "两笔支出审批手续不全"
+[assess."a.building"]
+na = true
+[assess."a.efficiency"]
+level = "一般"
+[assess."a.life"]
+tier = "达成"
+score = 8
+reason = "社会调查中 95% 的受访者认为生活质量提高"
+[assess."b.key"]
+actual = 90
+unit = "%"
+[assess."b.people"]
+score = 28
+reason = "问卷满意度 96%"
+[assess.plus]
+score = 2
+reason = "获省级表彰"
+"#;
+
+    fn sheet_with(facts_text: &str) -> Result<ScoreSheet> {
+        let fw = Framework::parse(std::path::Path::new("fw.toml"), FRAMEWORK).unwrap();
+        let facts = FactsFile::parse(std::path::Path::new("f.toml"), facts_text.into())?;
+        let figures = Figures::compute(&facts);
+        score(&fw, &facts, &figures)
+    }
+
+    fn leaf<'a>(sheet: &'a ScoreSheet, id: &str) -> &'a Scored {
+        sheet.leaves().into_iter().find(|l| l.id == id).unwrap()
+    }
+
+    #[test]
+    fn every_assessed_rule_kind() {
+        let sheet = sheet_with(FACTS).unwrap();
+        assert_eq!(leaf(&sheet, "a.rules").score, dec("6"));
+        let reason = &leaf(&sheet, "a.rules")
+            .leaf
+            .as_ref()
+            .unwrap()
+            .deduction
+            .as_ref()
+            .unwrap()
+            .reason;
+        assert!(reason.contains("制度合法合规"), "{reason}");
+        assert_eq!(leaf(&sheet, "a.compliance").score, dec("4"));
+        assert_eq!(leaf(&sheet, "a.efficiency").score, dec("3"));
+        assert_eq!(leaf(&sheet, "a.life").score, dec("8"));
+        assert_eq!(leaf(&sheet, "b.key").score, dec("27"));
+        assert_eq!(leaf(&sheet, "b.people").score, dec("28"));
+        // 政府采购执行率 89%: 11 points off 100%, two whole steps of 5 → −4.
+        assert_eq!(leaf(&sheet, "a.procurement").score, dec("2"));
+    }
+
+    #[test]
+    fn not_applicable_full_marks() {
+        let sheet = sheet_with(FACTS).unwrap();
+        let building = leaf(&sheet, "a.building");
+        assert_eq!(building.score, dec("5"));
+        assert_eq!(building.not_applicable, Some(NotApplicable::Full));
+        assert_eq!(sheet.applicable, dec("100"));
+        assert_eq!(sheet.converted, None);
+    }
+
+    #[test]
+    fn not_applicable_leaves_the_base_and_converts() {
+        let facts = format!(
+            "{FACTS}\n[assess.\"a.procurement\"]\nna = true\nreason = \"本年度无政府采购\"\n"
+        );
+        let facts = facts.replace("[procurement]\nbudget = 100\nactual = 89\n", "");
+        let sheet = sheet_with(&facts).unwrap();
+        assert_eq!(
+            leaf(&sheet, "a.procurement").not_applicable,
+            Some(NotApplicable::Excluded)
+        );
+        assert_eq!(sheet.applicable, dec("94"));
+        // raw: 6 + 4 + 5 + 0 + 3 + 8 + 27 + 28 = 81 of 94 → 86.17 of 100.
+        assert_eq!(sheet.raw, dec("81"));
+        assert_eq!(sheet.converted, Some(dec("86.17")));
+        // Plus the bonus of 2.
+        assert_eq!(sheet.total, dec("88.17"));
+        assert_eq!(sheet.grade, "良");
+    }
+
+    #[test]
+    fn bonus_sits_outside_the_base() {
+        let sheet = sheet_with(FACTS).unwrap();
+        assert_eq!(sheet.raw, dec("83"));
+        assert_eq!(sheet.bonus, dec("2"));
+        assert_eq!(sheet.total, dec("85"));
+        assert_eq!(sheet.roots.len(), 2);
+        assert_eq!(sheet.adjustments.len(), 1);
+    }
+
+    #[test]
+    fn assessment_errors_name_the_field() {
+        let bad = |from: &str, to: &str| {
+            sheet_with(&FACTS.replace(from, to))
+                .unwrap_err()
+                .to_string()
+        };
+        let msg = bad("score = 28\nreason = \"问卷满意度 96%\"", "score = 28");
+        assert!(msg.contains("assess.b.people.reason"), "{msg}");
+        let msg = bad("score = 28", "score = 31");
+        assert!(
+            msg.contains("assess.b.people.score") && msg.contains("0–30"),
+            "{msg}"
+        );
+        let msg = bad("tier = \"达成\"\nscore = 8", "tier = \"达成\"\nscore = 5");
+        assert!(
+            msg.contains("assess.a.life.score") && msg.contains("7.2–9"),
+            "{msg}"
+        );
+        let msg = bad("level = \"一般\"", "level = \"很好\"");
+        assert!(msg.contains("好、一般、差"), "{msg}");
+        let msg = bad("met = [true, true, false, true]", "met = [true]");
+        assert!(msg.contains("4 个检查项"), "{msg}");
+        let msg = bad(
+            "[assess.\"a.efficiency\"]\nlevel",
+            "[assess.\"a.efficiency\"]\nna = true\nlevel",
+        );
+        assert!(
+            msg.contains("不允许标记为不适用") && msg.contains("f.toml:"),
+            "{msg}"
+        );
+        let msg = bad("[assess.plus]", "[assess.minus]");
+        assert!(
+            msg.contains("assess.minus") && msg.contains("plus（加分项）"),
+            "{msg}"
+        );
     }
 
     #[test]
