@@ -2,6 +2,7 @@
 
 pub mod annex;
 pub mod error;
+pub mod export;
 pub mod facts;
 pub mod figures;
 pub mod framework;

@@ -36,8 +36,26 @@ enum Command {
         #[arg(long, value_name = "NAME|DIR")]
         profile: Option<String>,
     },
+    /// 只评分、不排版：打印指标树、分值、得分和每项扣分理由。
+    Score {
+        /// 事实文件（TOML）。
+        facts: PathBuf,
+        /// 输出格式。
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// 模板配置：内置配置名或配置目录。
+        #[arg(long, value_name = "NAME|DIR")]
+        profile: Option<String>,
+    },
     /// 列出内置模板配置。
     Profiles,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Table,
+    Json,
+    Csv,
 }
 
 const DEFAULT_PROFILE: &str = "hunan-2024";
@@ -60,6 +78,21 @@ fn run(cli: Cli) -> Result<()> {
             section,
             profile,
         } => generate(&facts, output, section.as_deref(), profile.as_deref()),
+        Command::Score {
+            facts,
+            format,
+            profile,
+        } => {
+            let facts = FactsFile::load(&facts)?;
+            let profile = load_profile(profile.as_deref(), &facts)?;
+            let sheet = pipeline::score(&profile, &facts)?;
+            let text = match format {
+                Format::Table => zpbg::export::table(&sheet),
+                Format::Json => zpbg::export::json(&sheet),
+                Format::Csv => zpbg::export::csv(&sheet),
+            };
+            print_stdout(&text)
+        }
         Command::Profiles => {
             for id in Profile::builtin_ids() {
                 let p = Profile::builtin(id)?;
@@ -80,21 +113,10 @@ fn generate(
     profile: Option<&str>,
 ) -> Result<()> {
     let facts = FactsFile::load(facts_path)?;
-    let profile_name = profile
-        .or(facts.facts.profile.as_deref())
-        .unwrap_or(DEFAULT_PROFILE);
-    let profile = Profile::resolve(profile_name)?;
+    let profile = load_profile(profile, &facts)?;
     let report = pipeline::build(&profile, &facts, section)?;
     if section.is_some() && output.is_none() {
-        let text = pipeline::plain_text(&report.data.sections);
-        let mut stdout = std::io::stdout().lock();
-        return stdout
-            .write_all(text.as_bytes())
-            .and_then(|()| stdout.flush())
-            .map_err(|source| Error::Io {
-                path: PathBuf::from("<stdout>"),
-                source,
-            });
+        return print_stdout(&pipeline::plain_text(&report.data.sections));
     }
     let output = output.unwrap_or_else(|| facts_path.with_extension("pdf"));
     let bytes = pipeline::pdf(&profile, &report.data)?;
@@ -107,6 +129,25 @@ fn generate(
         report.sheet.grade
     );
     Ok(())
+}
+
+/// `--profile` wins, then the facts file's own `profile`, then the default.
+fn load_profile(flag: Option<&str>, facts: &FactsFile) -> Result<Profile> {
+    Profile::resolve(
+        flag.or(facts.facts.profile.as_deref())
+            .unwrap_or(DEFAULT_PROFILE),
+    )
+}
+
+fn print_stdout(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|source| Error::Io {
+            path: PathBuf::from("<stdout>"),
+            source,
+        })
 }
 
 /// Writes beside the target and renames, so a failed run never leaves a

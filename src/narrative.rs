@@ -474,6 +474,18 @@ fn context(
             "framework": sheet.framework,
             "total": num::score(sheet.total),
             "weight": num::score(sheet.weight),
+            "raw": num::score(sheet.raw),
+            "applicable": num::score(sheet.applicable),
+            "converted": sheet.converted.map(num::score),
+            "bonus": (!sheet.bonus.is_zero()).then(|| num::score(sheet.bonus)),
+            "penalty": (!sheet.penalty.is_zero()).then(|| num::score(sheet.penalty)),
+            "adjustments": sheet.adjustments.iter().map(node_view).collect::<Vec<_>>(),
+            "not_applicable": sheet
+                .leaves()
+                .into_iter()
+                .filter(|l| l.not_applicable.is_some())
+                .map(node_view)
+                .collect::<Vec<_>>(),
             "grade": sheet.grade,
             "grades": grades,
             "roots": sheet.roots.iter().map(node_view).collect::<Vec<_>>(),

@@ -56,6 +56,11 @@ pub fn build(profile: &Profile, facts: &FactsFile, section: Option<&str>) -> Res
     Ok(Report { sheet, data })
 }
 
+/// Scores without writing the narrative or laying anything out.
+pub fn score(profile: &Profile, facts: &FactsFile) -> Result<ScoreSheet> {
+    scoring::score(&profile.framework, facts, &Figures::compute(facts))
+}
+
 /// Lays the report out as PDF bytes.
 pub fn pdf(profile: &Profile, data: &ReportData) -> Result<Vec<u8>> {
     Ok(render::render_pdf(&RenderInput {

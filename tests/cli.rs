@@ -311,3 +311,39 @@ fn a_clean_year_with_no_text_still_reads_sensibly() {
     assert_has(&text, "自评得分100分，等级为“优”");
     assert_has(&text, "八、其他需要说明的情况 无。");
 }
+
+#[test]
+fn score_prints_the_tree_in_three_formats() {
+    let facts = root().join("tests/fixtures/ref002.toml");
+    let facts = facts.to_str().unwrap();
+    let out = zpbg(&["score", facts]);
+    assert!(out.status.success());
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(table.contains("扣0.07分：预算执行率为99.93%"), "{table}");
+    assert!(table.contains("总分 99.93 / 100，等级 优"), "{table}");
+
+    let out = zpbg(&["score", facts, "--format", "json"]);
+    assert!(out.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["total"], "99.93");
+    assert_eq!(json["grade"], "优");
+    let firsts: Vec<&str> = json["roots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["score"].as_str().unwrap())
+        .collect();
+    assert_eq!(firsts, ["9.93", "20", "40", "20", "10"]);
+
+    let out = zpbg(&["score", facts, "--format", "csv"]);
+    let csv = String::from_utf8(out.stdout).unwrap();
+    assert!(csv.starts_with('\u{feff}'));
+    assert!(
+        csv.contains("\nbudget,1,预算执行率,10,9.93,100%,99.93%,"),
+        "{csv}"
+    );
+    assert!(
+        csv.trim_end().ends_with("total,0,总分（优）,100,99.93,,,"),
+        "{csv}"
+    );
+}
