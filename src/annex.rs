@@ -6,7 +6,7 @@ use crate::figures::Figures;
 use crate::num;
 use crate::profile::Profile;
 use crate::report::{Annex, AnnexBudget, AnnexGoal, AnnexRow, SpanCell};
-use crate::scoring::{ScoreSheet, Scored};
+use crate::scoring::{NotApplicable, ScoreSheet, Scored};
 
 /// The figure whose first-level leaf the annex shows in its budget block
 /// rather than among the indicator rows, as the provincial tables do.
@@ -61,6 +61,8 @@ pub fn build(profile: &Profile, facts: &FactsFile, figures: &Figures, sheet: &Sc
                     let Some(node) = path.get(level) else {
                         return Some(SpanCell {
                             text: String::new(),
+                            name: String::new(),
+                            weight: String::new(),
                             rowspan: 1,
                         });
                     };
@@ -76,7 +78,12 @@ pub fn build(profile: &Profile, facts: &FactsFile, figures: &Figures, sheet: &Sc
                     } else {
                         node.name.clone()
                     };
-                    Some(SpanCell { text, rowspan })
+                    Some(SpanCell {
+                        text,
+                        name: node.name.clone(),
+                        weight: num::score(node.weight),
+                        rowspan,
+                    })
                 })
                 .collect();
             let detail = leaf.leaf.as_ref().expect("collected leaves only");
@@ -85,7 +92,12 @@ pub fn build(profile: &Profile, facts: &FactsFile, figures: &Figures, sheet: &Sc
                 target: detail.target.clone(),
                 actual: detail.actual.clone(),
                 weight: num::score(leaf.weight),
-                score: num::score(leaf.score),
+                score: match leaf.not_applicable {
+                    Some(NotApplicable::Excluded) => "不适用".into(),
+                    _ => num::score(leaf.score),
+                },
+                standard: leaf.standard.clone().unwrap_or_default(),
+                description: leaf.description.clone().unwrap_or_default(),
                 note: detail
                     .deduction
                     .as_ref()
@@ -127,6 +139,14 @@ pub fn build(profile: &Profile, facts: &FactsFile, figures: &Figures, sheet: &Sc
         rows,
         total_weight: num::score(sheet.weight),
         total_score: num::score(sheet.total),
+        conversion: sheet.converted.map(|c| {
+            format!(
+                "适用指标得分 {} / {}，换算得分 {}",
+                num::score(sheet.raw),
+                num::score(sheet.applicable),
+                num::score(c)
+            )
+        }),
         grade: sheet.grade.clone(),
         footer,
     }

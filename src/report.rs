@@ -80,6 +80,8 @@ pub struct Annex {
     pub rows: Vec<AnnexRow>,
     pub total_weight: String,
     pub total_score: String,
+    /// 「适用指标得分 81 / 94，换算得分 86.17」 when indicators left the base.
+    pub conversion: Option<String>,
     pub grade: String,
     /// Lines printed under the table (填表人, 填报日期, …).
     pub footer: Vec<String>,
@@ -113,10 +115,18 @@ pub struct AnnexRow {
     pub score: String,
     /// 偏差原因分析及改进措施
     pub note: String,
+    /// 评价标准 of the leaf, when the framework gives one.
+    pub standard: String,
+    /// 指标说明 of the leaf, when the framework gives one.
+    pub description: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SpanCell {
+    /// The indicator's name (first level: with its weight, 「产出指标（40分）」).
     pub text: String,
+    /// The bare name and the weight, for tables with a 分值 column per level.
+    pub name: String,
+    pub weight: String,
     pub rowspan: usize,
 }

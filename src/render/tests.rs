@@ -182,6 +182,8 @@ fn sample_annex() -> Annex {
     let span = |text: &str, rowspan| {
         Some(SpanCell {
             text: s(text),
+            name: s(text),
+            weight: String::new(),
             rowspan,
         })
     };
@@ -194,6 +196,8 @@ fn sample_annex() -> Annex {
                 weight: s(weight),
                 score: s(score),
                 note: String::new(),
+                standard: String::new(),
+                description: String::new(),
             }
         };
     let mut rows = vec![
@@ -360,6 +364,7 @@ fn sample_annex() -> Annex {
         rows,
         total_weight: s("100"),
         total_score: s("99.93"),
+        conversion: None,
         grade: s("优"),
         footer: vec![
             s("填表人：张三"),
@@ -540,7 +545,12 @@ fn annex_takes_any_number_of_levels() {
             annex.level_names.push(s("四级指标"));
             for row in &mut annex.rows {
                 let text = format!("{}评分细则", row.levels[2].as_ref().unwrap().text);
-                row.levels.push(Some(SpanCell { text, rowspan: 1 }));
+                row.levels.push(Some(SpanCell {
+                    name: text.clone(),
+                    text,
+                    weight: String::new(),
+                    rowspan: 1,
+                }));
             }
         }
         let pdf = render_ok(&data);
