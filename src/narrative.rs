@@ -23,7 +23,7 @@ use crate::framework::Framework;
 use crate::num;
 use crate::profile::Profile;
 use crate::report::{Block, Section, Table};
-use crate::scoring::{ScoreSheet, Scored};
+use crate::scoring::{NotApplicable, ScoreSheet, Scored};
 
 /// Placed before a value that starts with a marker character, so the line
 /// reader never mistakes it for structure; removed from the final text.
@@ -484,6 +484,13 @@ fn context(
                 .leaves()
                 .into_iter()
                 .filter(|l| l.not_applicable.is_some())
+                .map(node_view)
+                .collect::<Vec<_>>(),
+            // Not applicable and left out of the base (the 换算 case).
+            "excluded": sheet
+                .leaves()
+                .into_iter()
+                .filter(|l| l.not_applicable == Some(NotApplicable::Excluded))
                 .map(node_view)
                 .collect::<Vec<_>>(),
             "grade": sheet.grade,

@@ -117,7 +117,11 @@ pub fn score(framework: &Framework, facts: &FactsFile, figures: &Figures) -> Res
     let (mut bonus, mut penalty) = (Decimal::ZERO, Decimal::ZERO);
     let mut adjustments = Vec::new();
     for node in &framework.roots {
-        let scored = scorer.node(node, None)?;
+        let mut scored = scorer.node(node, None)?;
+        if node.def.role != Role::Base {
+            // A bonus or penalty item has no full marks to fall short of.
+            clear_deductions(&mut scored);
+        }
         match node.def.role {
             Role::Base => roots.push(scored),
             Role::Bonus => {
@@ -150,6 +154,13 @@ pub fn score(framework: &Framework, facts: &FactsFile, figures: &Figures) -> Res
         penalty,
         total,
     })
+}
+
+fn clear_deductions(node: &mut Scored) {
+    if let Some(leaf) = &mut node.leaf {
+        leaf.deduction = None;
+    }
+    node.children.iter_mut().for_each(clear_deductions);
 }
 
 /// Every unit indicator must hang under an open branch of the framework.
@@ -385,7 +396,12 @@ impl Scorer<'_> {
                 let (actual, kind) = self
                     .actual_value(place, figure, a.actual)?
                     .ok_or_else(|| need("actual", "实际完成值"))?;
-                Ok(quantity(weight, op, value, actual, kind, &a.unit))
+                // A rate's target is in percent unless the facts say otherwise.
+                let unit = match (a.unit.as_str(), kind) {
+                    ("", Some(Kind::Percent)) => "%",
+                    (unit, _) => unit,
+                };
+                Ok(quantity(weight, op, value, actual, kind, unit))
             }
             Rule::Tiers { tiers } => {
                 let tiers = tiers
@@ -825,7 +841,7 @@ fn deduction(
         lost: weight - score,
         reason,
         measure: measure.map(str::to_string).unwrap_or_else(|| {
-            format!("针对「{name}」失分原因逐项整改，明确责任和时限，确保下一年度达到目标。")
+            format!("针对“{name}”失分原因逐项整改，明确责任和时限，确保下一年度达到目标。")
         }),
     })
 }

@@ -347,3 +347,48 @@ fn score_prints_the_tree_in_three_formats() {
         "{csv}"
     );
 }
+
+#[test]
+fn a_profile_folder_unknown_to_the_binary_works_end_to_end() {
+    let dir = scratch("custom");
+    let facts = root().join("tests/fixtures/custom-facts.toml");
+    let profile = root().join("tests/fixtures/custom-profile");
+    let pdf = dir.join("custom.pdf");
+    let out = zpbg(&[
+        "gen",
+        facts.to_str().unwrap(),
+        "--profile",
+        profile.to_str().unwrap(),
+        "-o",
+        pdf.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = pdf_text(&pdf);
+    // 在职人员控制率 105% → 7.5; 预算执行率 92% of ≥95% → 19.37; checklist 4;
+    // one case −2 → 6; 楼堂馆所 N/A full 8; 政府采购 N/A excluded; 绩效监控
+    // 75% × 8 = 6; 行政效能 好 15; 满意度 86% → band 10. Raw 75.87 of 92,
+    // converted 82.47, plus bonus 1 = 83.47, 良好.
+    assert_has(&text, "评价得分83.47分，等级为“良好”");
+    assert_has(
+        &text,
+        "适用指标满分92分，实得75.87分，换算得分82.47分。另加分1分。",
+    );
+    assert_has(&text, "投入 30 26.87");
+    assert_has(&text, "政府采购执行率 8 不适用");
+
+    let out = zpbg(&[
+        "score",
+        facts.to_str().unwrap(),
+        "--profile",
+        profile.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["converted"], "82.47");
+    assert_eq!(json["total"], "83.47");
+}
