@@ -183,24 +183,35 @@ fn parse(
 fn table(name: &str, sheet: &ScoreSheet, profile: &Profile) -> Result<Table> {
     match name {
         "first_level" => {
+            // Weights are those that apply: an excluded indicator leaves its branch.
+            let row = |name: &str, weight: Decimal, score: Decimal| {
+                vec![
+                    name.to_string(),
+                    num::score(weight),
+                    num::score(score),
+                    score_rate(score, weight),
+                ]
+            };
             let mut rows: Vec<Vec<String>> = sheet
                 .roots
                 .iter()
-                .map(|r| {
-                    vec![
-                        r.name.clone(),
-                        num::score(r.weight),
-                        num::score(r.score),
-                        score_rate(r.score, r.weight),
-                    ]
-                })
+                .map(|r| row(&r.name, r.applicable, r.score))
                 .collect();
-            rows.push(vec![
-                "合计".into(),
-                num::score(sheet.weight),
-                num::score(sheet.total),
-                score_rate(sheet.total, sheet.weight),
-            ]);
+            rows.push(row("合计", sheet.applicable, sheet.raw));
+            if let Some(converted) = sheet.converted {
+                rows.push(row("换算得分", sheet.weight, converted));
+            }
+            for adj in &sheet.adjustments {
+                rows.push(vec![
+                    adj.name.clone(),
+                    num::score(adj.weight),
+                    num::score(adj.score),
+                    String::new(),
+                ]);
+            }
+            if !sheet.adjustments.is_empty() {
+                rows.push(row("总分", sheet.weight, sheet.total));
+            }
             Ok(Table {
                 caption: "部门整体支出绩效自评得分情况".into(),
                 header: ["一级指标", "分值", "得分", "得分率"]
