@@ -390,6 +390,9 @@ pub struct FreeText {
     /// 公开情况 paragraphs.
     #[serde(default)]
     pub publicity: Vec<String>,
+    /// 有关建议 to the finance bureau or higher levels.
+    #[serde(default)]
+    pub suggestions: Vec<String>,
     /// 其他需要说明的情况.
     #[serde(default)]
     pub other: Vec<String>,

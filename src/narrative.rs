@@ -284,11 +284,7 @@ fn problems(facts: &FactsFile, sheet: &ScoreSheet) -> Vec<ProblemItem> {
         .filter_map(|leaf| {
             let d = leaf.leaf.as_ref()?.deduction.as_ref()?;
             Some((
-                format!(
-                    "“{}”指标未达到年度目标，扣{}分",
-                    leaf.name,
-                    num::score(d.lost)
-                ),
+                format!("“{}”指标扣{}分", leaf.name, num::score(d.lost)),
                 Some(format!(
                     "{}，该指标分值{}分，得分{}分",
                     d.reason,

@@ -179,7 +179,7 @@ fn section_preview_prints_plain_text() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("五、存在的问题及原因分析\n"), "{text}");
     assert!(
-        text.contains("（二）“职业技能培训人次”指标未达到年度目标，扣0.4分。"),
+        text.contains("（二）“职业技能培训人次”指标扣0.4分。"),
         "{text}"
     );
     assert!(text.contains("项目预算编制的精准度有待提高"), "{text}");
@@ -377,7 +377,8 @@ fn a_profile_folder_unknown_to_the_binary_works_end_to_end() {
         &text,
         "适用指标满分92分，实得75.87分，换算得分82.47分。另加分1分。",
     );
-    assert_has(&text, "投入 30 26.87");
+    assert_has(&text, "过程 32 24 75.00%");
+    assert_has(&text, "换算得分 100 82.47");
     assert_has(&text, "政府采购执行率 8 不适用");
 
     let out = zpbg(&[
@@ -391,4 +392,113 @@ fn a_profile_folder_unknown_to_the_binary_works_end_to_end() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["converted"], "82.47");
     assert_eq!(json["total"], "83.47");
+}
+
+/// Runs `zpbg score --format json` and returns the sheet.
+fn score_json(facts: &str) -> serde_json::Value {
+    let out = zpbg(&[
+        "score",
+        root().join(facts).to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Every leaf of a JSON score sheet as (name, weight, score).
+fn leaf_scores(node: &serde_json::Value, out: &mut Vec<(String, String, String)>) {
+    if node["leaf"].is_null() {
+        for child in node["children"].as_array().unwrap() {
+            leaf_scores(child, out);
+        }
+    } else {
+        let text = |key: &str| node[key].as_str().unwrap().to_string();
+        out.push((text("name"), text("weight"), text("score")));
+    }
+}
+
+fn leaves_of(sheet: &serde_json::Value) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for root in sheet["roots"].as_array().unwrap() {
+        leaf_scores(root, &mut out);
+    }
+    out
+}
+
+#[test]
+fn reference_000_scores_96() {
+    let sheet = score_json("tests/fixtures/ref000.toml");
+    assert_eq!(sheet["total"], "96");
+    assert_eq!(sheet["grade"], "优");
+    let firsts: Vec<&str> = sheet["roots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["score"].as_str().unwrap())
+        .collect();
+    assert_eq!(firsts, ["13", "57", "26"]);
+    // As published: 预算完成率 3, 预算控制率 3, everything else full;
+    // 楼堂馆所 full because not applicable.
+    let leaves = leaves_of(&sheet);
+    assert_eq!(leaves.len(), 16);
+    for (name, weight, score) in &leaves {
+        let expected = match name.as_str() {
+            "预算完成率" | "预算控制率" => "3",
+            _ => weight,
+        };
+        assert_eq!(score, expected, "{name}");
+    }
+    let building = &sheet["roots"][1]["children"][0]["children"][2];
+    assert_eq!(building["not_applicable"], "full");
+}
+
+#[test]
+fn reference_001_scores_96_not_its_printed_97() {
+    let sheet = score_json("tests/fixtures/ref001.toml");
+    // The published table's indicator scores sum to 96; its "97" is a slip.
+    assert_eq!(sheet["total"], "96");
+    assert_eq!(sheet["grade"], "优");
+    let firsts: Vec<&str> = sheet["roots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["score"].as_str().unwrap())
+        .collect();
+    assert_eq!(firsts, ["10", "30", "25", "31"]);
+    let leaves = leaves_of(&sheet);
+    // 预算执行率 plus the 32 third-level indicators of its table (its text
+    // says 33).
+    assert_eq!(leaves.len(), 33);
+    for (name, expected) in [
+        ("提高人民群众生活质量", "8"),
+        ("长效管理制度", "9"),
+        ("群众满意度", "14"),
+        ("部门绩效评价完成率", "2"),
+    ] {
+        let got = &leaves.iter().find(|(n, _, _)| n == name).unwrap().2;
+        assert_eq!(got, expected, "{name}");
+    }
+}
+
+#[test]
+fn every_builtin_profile_renders_its_reference() {
+    let dir = scratch("builtins");
+    for (facts, total) in [
+        ("tests/fixtures/ref000.toml", "96"),
+        ("tests/fixtures/ref001.toml", "96"),
+        ("tests/fixtures/ref002.toml", "99.93"),
+    ] {
+        let pdf = dir.join("out.pdf");
+        gen_pdf(&root().join(facts), &pdf);
+        let text = pdf_text(&pdf);
+        assert!(
+            text.contains(&format!("{total}分")),
+            "{facts}: total {total} not in the PDF"
+        );
+    }
 }
