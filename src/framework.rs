@@ -498,6 +498,25 @@ impl Framework {
                 ));
             }
         }
+        // Rates are never below 0 but may exceed any bound: the bands must
+        // start at 0 (or below) and leave the top open.
+        let first = &bands[0];
+        let starts = match first.from {
+            None => true,
+            Some(f) => f <= Decimal::ZERO && !(f.is_zero() && first.from_open),
+        };
+        let last = &bands[bands.len() - 1];
+        if !starts || last.to.is_some() {
+            return Err(self.error(
+                Some(offset),
+                &def.id,
+                format!(
+                    "档位须覆盖全部取值：第一档应从 0（含）或 -∞ 开始，最后一档应不设上限；现为 {} … {}。",
+                    describe_band(first),
+                    describe_band(last)
+                ),
+            ));
+        }
         for pair in bands.windows(2) {
             let (a, b) = (&pair[0], &pair[1]);
             let ok = match (a.to, b.from) {
@@ -721,11 +740,11 @@ open = true
         let text = FW.replace(
             r#"rule = { kind = "linear", figure = "budget_execution_rate", per_point = 1 }"#,
             r#"rule = { kind = "bands", figure = "satisfaction_rate", bands = [
-  { from = 90, score = 10 },
-  { from = 80, to = 90, score = 5 },
+  { to = 80, to_open = true, score = 5 },
+  { from = 85, score = 10 },
 ] }"#,
         );
-        // Descending order with no matching ends.
+        // A gap between 80 and 85.
         let msg = parse(&text).unwrap_err().to_string();
         assert!(msg.contains("重叠或不衔接"), "{msg}");
         let text = FW.replace(

@@ -1139,7 +1139,11 @@ reason = "获省级表彰"
 "#;
 
     fn sheet_with(facts_text: &str) -> Result<ScoreSheet> {
-        let fw = Framework::parse(std::path::Path::new("fw.toml"), FRAMEWORK).unwrap();
+        sheet_for(FRAMEWORK, facts_text)
+    }
+
+    fn sheet_for(framework: &str, facts_text: &str) -> Result<ScoreSheet> {
+        let fw = Framework::parse(std::path::Path::new("fw.toml"), framework).unwrap();
         let facts = FactsFile::parse(std::path::Path::new("f.toml"), facts_text.into())?;
         let figures = Figures::compute(&facts);
         score(&fw, &facts, &figures)
@@ -1209,6 +1213,22 @@ reason = "获省级表彰"
         assert_eq!(sheet.total, dec("85"));
         assert_eq!(sheet.roots.len(), 2);
         assert_eq!(sheet.adjustments.len(), 1);
+    }
+
+    #[test]
+    fn penalty_comes_off_the_total_with_a_floor_of_zero() {
+        let framework = FRAMEWORK.replace("role = \"bonus\"", "role = \"penalty\"");
+        let sheet = sheet_for(&framework, FACTS).unwrap();
+        assert_eq!(sheet.penalty, dec("2"));
+        assert_eq!(sheet.total, dec("81"));
+        let framework = framework.replace("weight = 5\nrole", "weight = 100\nrole");
+        let facts = FACTS.replace(
+            "score = 2\nreason = \"获省级表彰\"",
+            "score = 95\nreason = \"重大违纪\"",
+        );
+        let sheet = sheet_for(&framework, &facts).unwrap();
+        assert_eq!(sheet.total, Decimal::ZERO);
+        assert_eq!(sheet.grade, "差");
     }
 
     #[test]
