@@ -327,13 +327,7 @@ fn score_prints_the_tree_in_three_formats() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["total"], "99.93");
     assert_eq!(json["grade"], "优");
-    let firsts: Vec<&str> = json["roots"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["score"].as_str().unwrap())
-        .collect();
-    assert_eq!(firsts, ["9.93", "20", "40", "20", "10"]);
+    assert_eq!(first_level(&json), ["9.93", "20", "40", "20", "10"]);
 
     let out = zpbg(&["score", facts, "--format", "csv"]);
     let csv = String::from_utf8(out.stdout).unwrap();
@@ -422,6 +416,16 @@ fn leaf_scores(node: &serde_json::Value, out: &mut Vec<(String, String, String)>
     }
 }
 
+/// The first-level scores of a JSON score sheet.
+fn first_level(sheet: &serde_json::Value) -> Vec<&str> {
+    sheet["roots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["score"].as_str().unwrap())
+        .collect()
+}
+
 fn leaves_of(sheet: &serde_json::Value) -> Vec<(String, String, String)> {
     let mut out = Vec::new();
     for root in sheet["roots"].as_array().unwrap() {
@@ -435,13 +439,7 @@ fn reference_000_scores_96() {
     let sheet = score_json("tests/fixtures/ref000.toml");
     assert_eq!(sheet["total"], "96");
     assert_eq!(sheet["grade"], "优");
-    let firsts: Vec<&str> = sheet["roots"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["score"].as_str().unwrap())
-        .collect();
-    assert_eq!(firsts, ["13", "57", "26"]);
+    assert_eq!(first_level(&sheet), ["13", "57", "26"]);
     // As published: 预算完成率 3, 预算控制率 3, everything else full;
     // 楼堂馆所 full because not applicable.
     let leaves = leaves_of(&sheet);
@@ -463,13 +461,7 @@ fn reference_001_scores_96_not_its_printed_97() {
     // The published table's indicator scores sum to 96; its "97" is a slip.
     assert_eq!(sheet["total"], "96");
     assert_eq!(sheet["grade"], "优");
-    let firsts: Vec<&str> = sheet["roots"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["score"].as_str().unwrap())
-        .collect();
-    assert_eq!(firsts, ["10", "30", "25", "31"]);
+    assert_eq!(first_level(&sheet), ["10", "30", "25", "31"]);
     let leaves = leaves_of(&sheet);
     // 预算执行率 plus the 32 third-level indicators of its table (its text
     // says 33).
