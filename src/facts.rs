@@ -112,6 +112,10 @@ pub struct Money {
     pub budget_full: Decimal,
     /// 本年追加预算.
     pub adjustments: Option<Decimal>,
+    /// 本年收入合计 as the final accounts report it (checked, not scored).
+    pub income: Option<Decimal>,
+    /// 本年支出合计 as the final accounts report it (checked against the parts).
+    pub expenditure_reported: Option<Decimal>,
     /// 年末结转结余.
     pub carryover_end: Option<Decimal>,
     /// 基本支出: 人员经费 and 公用经费.
@@ -169,6 +173,8 @@ pub struct ThreePublic {
     pub vehicle_operation: Option<ThreePublicItem>,
     /// 公务接待费.
     pub reception: Option<ThreePublicItem>,
+    /// The totals as reported, if the unit has them (checked against the kinds).
+    pub total: Option<ThreePublicItem>,
 }
 
 impl ThreePublic {
@@ -493,17 +499,16 @@ impl FactsFile {
                 ));
             }
         }
+        // More satisfied than valid answers would make 满意度 exceed 100%.
         if let Some(survey) = &f.survey
-            && (survey.satisfied > survey.valid
-                || survey.valid > survey.returned
-                || survey.returned > survey.issued)
+            && survey.satisfied > survey.valid
         {
             return Err(self.fact_error(
                 None,
-                "survey",
+                "survey.satisfied",
                 format!(
-                    "问卷数量应满足 满意 ≤ 有效 ≤ 回收 ≤ 发放，现为 满意 {} / 有效 {} / 回收 {} / 发放 {}。",
-                    survey.satisfied, survey.valid, survey.returned, survey.issued
+                    "满意份数 {} 多于有效问卷 {} 份，满意度将超过 100%；请核对。",
+                    survey.satisfied, survey.valid
                 ),
             ));
         }
@@ -598,6 +603,11 @@ impl FactsFile {
         );
         out.extend(m.carryover_end.map(|v| ("money.carryover_end".into(), v)));
         out.extend(m.adjustments.map(|v| ("money.adjustments".into(), v)));
+        out.extend(m.income.map(|v| ("money.income".into(), v)));
+        out.extend(
+            m.expenditure_reported
+                .map(|v| ("money.expenditure_reported".into(), v)),
+        );
         if let Some(b) = &f.building {
             out.push(("building.approved_area".into(), b.approved_area));
             out.push(("building.actual_area".into(), b.actual_area));

@@ -1,6 +1,7 @@
 //! zpbg: facts → derived figures → score → narrative → Typst → PDF.
 
 pub mod annex;
+pub mod check;
 pub mod error;
 pub mod export;
 pub mod facts;

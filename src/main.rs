@@ -47,6 +47,17 @@ enum Command {
         #[arg(long, value_name = "NAME|DIR")]
         profile: Option<String>,
     },
+    /// 检查事实文件：报告错误和前后不一致之处，不生成报告。
+    Check {
+        /// 事实文件（TOML）。
+        facts: PathBuf,
+        /// 有警告时也以退出码 1 结束。
+        #[arg(long)]
+        strict: bool,
+        /// 模板配置：内置配置名或配置目录。
+        #[arg(long, value_name = "NAME|DIR")]
+        profile: Option<String>,
+    },
     /// 列出内置模板配置。
     Profiles,
 }
@@ -62,7 +73,7 @@ const DEFAULT_PROFILE: &str = "hunan-2024";
 
 fn main() -> ExitCode {
     match run(Cli::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(err) => {
             eprintln!("错误：{err}");
             ExitCode::from(2)
@@ -70,14 +81,37 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<()> {
+fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Check {
+            facts,
+            strict,
+            profile,
+        } => {
+            let facts = FactsFile::load(&facts)?;
+            let profile = load_profile(profile.as_deref(), &facts)?;
+            let sheet = pipeline::score(&profile, &facts)?;
+            let warnings = print_warnings(&facts);
+            if warnings > 0 {
+                eprintln!("{}：{warnings} 条警告。", facts.path.display());
+                return Ok(ExitCode::from(if strict { 1 } else { 0 }));
+            }
+            eprintln!(
+                "{}：检查通过（{}，总分 {}，等级 {}）。",
+                facts.path.display(),
+                profile.id,
+                zpbg::num::score(sheet.total),
+                sheet.grade
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Gen {
             facts,
             output,
             section,
             profile,
-        } => generate(&facts, output, section.as_deref(), profile.as_deref()),
+        } => generate(&facts, output, section.as_deref(), profile.as_deref())
+            .map(|()| ExitCode::SUCCESS),
         Command::Score {
             facts,
             format,
@@ -91,7 +125,7 @@ fn run(cli: Cli) -> Result<()> {
                 Format::Json => zpbg::export::json(&sheet),
                 Format::Csv => zpbg::export::csv(&sheet),
             };
-            print_stdout(&text)
+            print_stdout(&text).map(|()| ExitCode::SUCCESS)
         }
         Command::Profiles => {
             for id in Profile::builtin_ids() {
@@ -101,7 +135,7 @@ fn run(cli: Cli) -> Result<()> {
                     println!("\t{d}");
                 }
             }
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
     }
 }
@@ -115,6 +149,7 @@ fn generate(
     let facts = FactsFile::load(facts_path)?;
     let profile = load_profile(profile, &facts)?;
     let report = pipeline::build(&profile, &facts, section)?;
+    print_warnings(&facts);
     if section.is_some() && output.is_none() {
         return print_stdout(&pipeline::plain_text(&report.data.sections));
     }
@@ -129,6 +164,15 @@ fn generate(
         report.sheet.grade
     );
     Ok(())
+}
+
+/// Prints the consistency warnings to stderr and returns how many there were.
+fn print_warnings(facts: &FactsFile) -> usize {
+    let warnings = zpbg::check::warnings(facts, &zpbg::figures::Figures::compute(facts));
+    for w in &warnings {
+        eprintln!("警告：{}：{w}", facts.path.display());
+    }
+    warnings.len()
 }
 
 /// `--profile` wins, then the facts file's own `profile`, then the default.

@@ -1,0 +1,124 @@
+//! Consistency warnings: facts that are each valid but disagree with each
+//! other. They do not stop a report; `zpbg check --strict` treats them as
+//! failures.
+
+use std::fmt;
+
+use rust_decimal::Decimal;
+
+use crate::facts::{FactsFile, ThreePublicItem};
+use crate::figures::Figures;
+use crate::num;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// Dotted path of the field to look at.
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "字段 {}：{}", self.field, self.message)
+    }
+}
+
+pub fn warnings(facts: &FactsFile, figures: &Figures) -> Vec<Warning> {
+    let f = &facts.facts;
+    let m = &f.money;
+    let mut out = Vec::new();
+    let mut warn = |field: &str, message: String| {
+        out.push(Warning {
+            field: field.to_string(),
+            message,
+        })
+    };
+    let money = |v: Decimal| num::money(v, false);
+    let figure = |id: &str| figures.get(id).and_then(|f| f.value.clone().ok());
+
+    if let (Some(begin), Some(income), Some(end), Some(spent)) = (
+        m.carryover_begin,
+        m.income,
+        m.carryover_end,
+        figure("actual_total"),
+    ) && begin + income - spent != end
+    {
+        warn(
+            "money.carryover_end",
+            format!(
+                "上年结转结余 {} + 本年收入 {} − 本年支出 {} = {}，与年末结转结余 {} 不符。",
+                money(begin),
+                money(income),
+                money(spent),
+                money(begin + income - spent),
+                money(end)
+            ),
+        );
+    }
+    if let (Some(reported), Some(basic), Some(project), Some(total)) = (
+        m.expenditure_reported,
+        figure("basic_actual"),
+        figure("project_actual"),
+        figure("actual_total"),
+    ) && reported != total
+    {
+        warn(
+            "money.expenditure_reported",
+            format!(
+                "基本支出 {} + 项目支出 {} = {}，与填写的支出合计 {} 不符。",
+                money(basic),
+                money(project),
+                money(total),
+                money(reported)
+            ),
+        );
+    }
+    if let Some(total) = &f.three_public.total {
+        let kinds = f.three_public.items();
+        for (label, field, pick) in [
+            (
+                "上年决算数",
+                "previous",
+                (|i: &ThreePublicItem| i.previous) as fn(&ThreePublicItem) -> Decimal,
+            ),
+            ("预算数", "budget", |i| i.budget),
+            ("决算数", "actual", |i| i.actual),
+        ] {
+            let sum: Decimal = kinds.iter().map(|(_, i)| pick(i)).sum();
+            if sum != pick(total) {
+                warn(
+                    &format!("three_public.total.{field}"),
+                    format!(
+                        "“三公”经费各项{label}之和为 {}，与合计 {} 不符。",
+                        money(sum),
+                        money(pick(total))
+                    ),
+                );
+            }
+        }
+    }
+    if let (Some(actual), Some(establishment)) =
+        (figure("staff_actual"), figure("staff_establishment"))
+        && actual > establishment
+    {
+        warn(
+            "staffing.actual",
+            format!("实有人数 {actual} 多于编制数 {establishment}。"),
+        );
+    }
+    if let Some(s) = &f.survey {
+        if s.valid > s.returned {
+            warn(
+                "survey.valid",
+                format!("有效问卷 {} 份多于回收问卷 {} 份。", s.valid, s.returned),
+            );
+        }
+        if s.returned > s.issued {
+            warn(
+                "survey.returned",
+                format!("回收问卷 {} 份多于发放问卷 {} 份。", s.returned, s.issued),
+            );
+        }
+    }
+    out
+}

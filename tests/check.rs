@@ -1,0 +1,206 @@
+//! `zpbg check`: every error kind and every consistency warning, each
+//! triggered by editing a real facts file, with the field named.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Writes `facts` to a scratch file and runs `zpbg check` on it.
+fn check(name: &str, facts: &str, extra: &[&str]) -> Output {
+    let dir = std::env::temp_dir().join(format!("zpbg-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(&path, facts).unwrap();
+    Command::new(env!("CARGO_BIN_EXE_zpbg"))
+        .arg("check")
+        .arg(&path)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+fn example() -> String {
+    std::fs::read_to_string(root().join("data/example.toml")).unwrap()
+}
+
+fn ref000() -> String {
+    std::fs::read_to_string(root().join("tests/fixtures/ref000.toml")).unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A warning-only file passes without `--strict` and fails with it.
+fn assert_warns(name: &str, facts: &str, field: &str, words: &str) {
+    let out = check(name, facts, &[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains(&format!("字段 {field}")), "{err}");
+    assert!(err.contains(words), "{err}");
+    let out = check(name, facts, &["--strict"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+}
+
+/// An error exits 2 and names the field.
+fn assert_error(name: &str, facts: &str, field: &str) -> String {
+    let out = check(name, facts, &[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(field), "{err}");
+    err
+}
+
+#[test]
+fn clean_files_pass() {
+    for facts in [
+        "data/example.toml",
+        "tests/fixtures/ref000.toml",
+        "tests/fixtures/ref001.toml",
+        "tests/fixtures/ref002.toml",
+    ] {
+        let text = std::fs::read_to_string(root().join(facts)).unwrap();
+        let out = check("clean", &text, &["--strict"]);
+        assert_eq!(out.status.code(), Some(0), "{facts}: {}", stderr(&out));
+        assert!(stderr(&out).contains("检查通过"));
+    }
+}
+
+#[test]
+fn carryover_that_does_not_balance() {
+    // 35.20 + 1800 − 1825.19 = 10.01, not the 40.11 written.
+    let facts = example().replace(
+        "carryover_end = 40.11",
+        "carryover_end = 40.11\nincome = 1800",
+    );
+    assert_warns(
+        "carryover",
+        &facts,
+        "money.carryover_end",
+        "与年末结转结余 40.11 不符",
+    );
+}
+
+#[test]
+fn reported_expenditure_that_is_not_the_sum_of_its_parts() {
+    let facts = example().replace(
+        "carryover_end = 40.11",
+        "carryover_end = 40.11\nexpenditure_reported = 1830",
+    );
+    assert_warns(
+        "expenditure",
+        &facts,
+        "money.expenditure_reported",
+        "= 1825.19，与填写的支出合计 1830.00 不符",
+    );
+}
+
+#[test]
+fn three_public_kinds_that_do_not_add_up() {
+    let facts = example().replace(
+        "[three_public.overseas]",
+        "[three_public.total]\nprevious = 11.80\nbudget = 11.00\nactual = 10.50\n\n[three_public.overseas]",
+    );
+    assert_warns(
+        "three",
+        &facts,
+        "three_public.total.actual",
+        "之和为 10.13，与合计 10.50 不符",
+    );
+}
+
+#[test]
+fn more_staff_than_establishment() {
+    let facts = example().replace(
+        "{ name = \"行政\", establishment = 22, actual = 20 }",
+        "{ name = \"行政\", establishment = 22, actual = 26 }",
+    );
+    assert_warns(
+        "staff",
+        &facts,
+        "staffing.actual",
+        "实有人数 45 多于编制数 42",
+    );
+}
+
+#[test]
+fn survey_counts_out_of_order() {
+    let facts = example().replace("returned = 384", "returned = 360");
+    assert_warns(
+        "valid",
+        &facts,
+        "survey.valid",
+        "有效问卷 372 份多于回收问卷 360 份",
+    );
+    let facts = example().replace("returned = 384", "returned = 410");
+    assert_warns(
+        "returned",
+        &facts,
+        "survey.returned",
+        "回收问卷 410 份多于发放问卷 400 份",
+    );
+}
+
+#[test]
+fn missing_and_mistyped_fields() {
+    assert_error(
+        "missing",
+        &example().replace("budget_full = 1865.30\n", ""),
+        "缺少必填字段 budget_full",
+    );
+    let facts = example().replace("year = 2025", "year = \"二〇二五\"");
+    let line = facts.lines().position(|l| l.contains("二〇二五")).unwrap() + 1;
+    let err = assert_error("mistyped", &facts, "year");
+    assert!(err.contains(&format!("mistyped.toml:{line}:")), "{err}");
+    assert!(
+        err.contains("year = \"二〇二五\""),
+        "the offending line is shown: {err}"
+    );
+}
+
+#[test]
+fn unknown_indicator_ids() {
+    let facts = ref000().replace(
+        "[assess.\"process.management.rules\"]",
+        "[assess.\"process.management.rule\"]",
+    );
+    let err = assert_error("unknown-assess", &facts, "assess.process.management.rule");
+    assert!(
+        err.contains("process.management.rules（管理制度健全性）"),
+        "{err}"
+    );
+    let facts = example().replace("branch = \"output.quality\"", "branch = \"output.qualty\"");
+    assert_error("unknown-branch", &facts, "indicators.branch");
+}
+
+#[test]
+fn values_out_of_range() {
+    let err = assert_error(
+        "negative",
+        &example().replace("actual = 91.27", "actual = -91.27"),
+        "money.basic.public.actual",
+    );
+    assert!(err.contains("不能为负数"), "{err}");
+    // An assessor's score outside its tier.
+    let facts = example().replace(
+        "tier = \"部分达成\"\nscore = 3.5",
+        "tier = \"部分达成\"\nscore = 4.5",
+    );
+    let err = assert_error("tier", &facts, "indicators.score");
+    assert!(err.contains("3–4") && err.contains("4.5"), "{err}");
+    let facts = example().replace("satisfied = 348", "satisfied = 380");
+    assert_error("satisfied", &facts, "survey.satisfied");
+}
+
+#[test]
+fn not_applicable_where_the_framework_forbids_it() {
+    let facts = format!(
+        "{}\n[assess.\"input.allocation.staff\"]\nna = true\n",
+        ref000()
+    );
+    let err = assert_error("na", &facts, "assess.input.allocation.staff.na");
+    assert!(err.contains("不允许标记为不适用"), "{err}");
+}
