@@ -7,6 +7,7 @@ pub mod export;
 pub mod facts;
 pub mod figures;
 pub mod framework;
+pub mod init;
 pub mod narrative;
 pub mod num;
 pub mod pipeline;

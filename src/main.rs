@@ -58,6 +58,15 @@ enum Command {
         #[arg(long, value_name = "NAME|DIR")]
         profile: Option<String>,
     },
+    /// 生成一份事实文件模板：列出该配置需要的全部字段，附中文说明和示例值。
+    Init {
+        /// 模板配置：内置配置名或配置目录。
+        #[arg(long, value_name = "NAME|DIR", default_value = DEFAULT_PROFILE)]
+        profile: String,
+        /// 写入的文件；不给时打印到标准输出。已存在的文件不会被覆盖。
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// 列出内置模板配置。
     Profiles,
 }
@@ -127,6 +136,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             print_stdout(&text).map(|()| ExitCode::SUCCESS)
         }
+        Command::Init { profile, output } => {
+            let text = zpbg::init::facts_template(&Profile::resolve(&profile)?);
+            match output {
+                None => print_stdout(&text),
+                Some(path) => write_new(&path, &text),
+            }
+            .map(|()| ExitCode::SUCCESS)
+        }
         Command::Profiles => {
             for id in Profile::builtin_ids() {
                 let p = Profile::builtin(id)?;
@@ -181,6 +198,26 @@ fn load_profile(flag: Option<&str>, facts: &FactsFile) -> Result<Profile> {
         flag.or(facts.facts.profile.as_deref())
             .unwrap_or(DEFAULT_PROFILE),
     )
+}
+
+/// Writes a file that must not exist yet, so `init` never clobbers real data.
+fn write_new(path: &Path, text: &str) -> Result<()> {
+    use std::fs::OpenOptions;
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(io)?;
+    file.write_all(text.as_bytes()).map_err(io)?;
+    eprintln!(
+        "已生成 {}：请把示例值替换为本单位的数据，然后运行 zpbg check。",
+        path.display()
+    );
+    Ok(())
 }
 
 fn print_stdout(text: &str) -> Result<()> {

@@ -204,3 +204,37 @@ fn not_applicable_where_the_framework_forbids_it() {
     let err = assert_error("na", &facts, "assess.input.allocation.staff.na");
     assert!(err.contains("不允许标记为不适用"), "{err}");
 }
+
+#[test]
+fn init_for_every_profile_checks_and_renders() {
+    let dir = std::env::temp_dir().join(format!("zpbg-init-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let zpbg = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_zpbg"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    for profile in ["hunan-2024", "hunan-2020", "henan-2022"] {
+        let facts = dir.join(format!("{profile}.toml"));
+        let facts = facts.to_str().unwrap();
+        let out = zpbg(&["init", "--profile", profile, "-o", facts]);
+        assert!(out.status.success(), "{profile}: {}", stderr(&out));
+        let text = std::fs::read_to_string(facts).unwrap();
+        assert!(text.contains(&format!("profile = \"{profile}\"")));
+        assert!(
+            text.contains("# 全年预算数（万元）"),
+            "fields carry Chinese comments"
+        );
+        // init never overwrites an existing file.
+        let again = zpbg(&["init", "--profile", profile, "-o", facts]);
+        assert_eq!(again.status.code(), Some(2));
+        let out = zpbg(&["check", facts, "--strict"]);
+        assert_eq!(out.status.code(), Some(0), "{profile}: {}", stderr(&out));
+        let pdf = dir.join(format!("{profile}.pdf"));
+        let out = zpbg(&["gen", facts, "-o", pdf.to_str().unwrap()]);
+        assert!(out.status.success(), "{profile}: {}", stderr(&out));
+        assert!(std::fs::metadata(&pdf).unwrap().len() > 10_000);
+    }
+}

@@ -1,0 +1,295 @@
+//! `zpbg init`: a facts file to start from, with every field the profile's
+//! indicators and sections need, each with a Chinese comment saying what it
+//! is, its unit and an example value. The example values make a valid
+//! file, so a finance officer can render it at once and then replace them.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::facts::FactsFile;
+use crate::figures::Figures;
+use crate::framework::{NaPolicy, Node, Rule};
+use crate::num;
+use crate::profile::Profile;
+
+/// What every profile needs: the unit, money, staffing and text.
+const BASE: &str = r#"
+# ── 单位基本情况 ─────────────────────────────────────────────
+[unit]
+name = "示例县某某局"                      # 单位全称
+level = "正科级"                           # 机构级别
+kind = "全额拨款行政单位"                  # 单位性质
+departments = ["办公室", "计划财务股", "业务股"]   # 内设机构
+subordinates = []                          # 纳入评价的下属单位
+functions = [                              # 主要职能，每条一项
+  "贯彻执行国家和省、市有关方针政策和法律法规。",
+  "承办县人民政府交办的其他事项。",
+]
+
+# ── 报告信息 ─────────────────────────────────────────────────
+[report]
+year = 2025                                # 评价年度
+date = 2026-04-20                          # 报告日期（封面和 PDF 日期）
+preparer = "张三"                          # 填表人
+phone = "0000-1234567"                     # 联系电话
+
+# ── 人员编制（单位：人）───────────────────────────────────────
+[staffing]
+categories = [                             # 各类编制数和实有人数
+  { name = "行政", establishment = 20, actual = 19 },
+  { name = "事业", establishment = 10, actual = 9 },
+]
+temporary = 3                              # 临时人员（人）
+retired = 12                               # 退休人员（人）
+
+# ── 资金（单位：万元）─────────────────────────────────────────
+[money]
+carryover_begin = 20.00                    # 上年结转结余（万元）
+budget_full = 1100.00                      # 全年预算数（万元）
+adjustments = 80.00                        # 本年追加预算（万元）
+carryover_end = 25.00                      # 年末结转结余（万元）
+basic.personnel = { budget = 700.00, actual = 705.00 }   # 人员经费：年初预算、全年执行（万元）
+basic.public = { budget = 100.00, actual = 96.00 }       # 公用经费：年初预算、全年执行（万元）
+
+[[projects]]                               # 项目支出，每个项目一节
+name = "业务工作专项经费"                  # 项目名称
+budget = 200.00                            # 年初预算（万元）
+actual = 270.00                            # 全年执行数（万元）
+purpose = "开展年度重点业务工作"           # 主要用途
+
+# ── “三公”经费（单位：万元）：上年决算、本年预算、本年决算 ─────
+[three_public.reception]                   # 公务接待费
+previous = 3.00
+budget = 3.00
+actual = 2.50
+
+[three_public.vehicle_operation]           # 公务用车运行维护费
+previous = 6.00
+budget = 6.00
+actual = 5.80
+
+# ── 政府采购（单位：万元）─────────────────────────────────────
+[procurement]
+budget = 50.00                             # 政府采购预算数（万元）
+actual = 48.00                             # 实际政府采购金额（万元）
+
+# ── 资产（单位：万元）─────────────────────────────────────────
+[assets]
+as_of = 2025-12-31                         # 统计截止日期
+fixed = [                                  # 固定资产原值（万元）
+  { name = "房屋和构筑物", value = 800.00 },
+  { name = "设备", value = 120.00 },
+]
+
+# ── 年度绩效目标及完成情况 ───────────────────────────────────
+[[goals]]
+expected = "完成年度重点工作任务。"        # 预期目标
+achieved = "年度重点工作任务全部完成。"    # 实际完成情况
+
+# ── 满意度调查（单位：份）─────────────────────────────────────
+[survey]
+issued = 100                               # 发放问卷（份）
+returned = 98                              # 回收问卷（份）
+valid = 96                                 # 有效问卷（份）
+satisfied = 92                             # 满意（含比较满意）（份）
+
+# ── 专项资金（单位：万元）─────────────────────────────────────
+[special_funds]
+total = 200.00                             # 部门参与分配资金总数（万元）
+detailed = 200.00                          # 已细化到具体单位的资金（万元）
+
+# ── 绩效管理（单位：个）───────────────────────────────────────
+[performance_management]
+projects = 1                               # 部门项目总数
+monitored = 1                              # 已完成绩效监控的项目数
+self_evaluated = 1                         # 已完成绩效自评的项目数
+key_projects = 0                           # 部门重点绩效评价项目数
+key_evaluated = 0                          # 已完成重点评价的项目数
+suggestions = 0                            # 评价提出的意见建议数
+adopted = 0                                # 其中已采纳的
+
+# ── 只有人能写的文字 ─────────────────────────────────────────
+[text]
+performance = ["（请概述本年度主要工作及成效。）"]   # 部门绩效情况，每段一项
+application = []                           # 自评结果应用情况
+publicity = []                             # 公开情况
+suggestions = []                           # 有关建议
+other = []                                 # 其他需要说明的情况
+
+# [[text.problems]]                        # 单位自己发现的问题，可多节
+# problem = "问题"
+# cause = "原因"
+# measure = "改进措施"
+"#;
+
+/// The facts file for `profile`, ready to fill in and render.
+pub fn facts_template(profile: &Profile) -> String {
+    let mut out = format!(
+        "# {} 事实数据（由 zpbg init 生成）。金额单位为万元，比率单位为 %。\n\
+         # 示例值可以直接生成报告；请逐项替换为本单位的实际数据。\n\
+         profile = \"{}\"\n",
+        profile.name, profile.id
+    );
+    out.push_str(BASE);
+    out.push_str("\n# ── 评价指标 ─────────────────────────────────────────────────\n");
+    for node in &profile.framework.roots {
+        indicator_blocks(node, &mut out);
+    }
+    // Indicators whose figure this template cannot supply (a new building,
+    // say) are marked not applicable where the framework allows it.
+    let parsed = FactsFile::parse(Path::new("init.toml"), out.clone());
+    if let Ok(file) = parsed {
+        let figures = Figures::compute(&file);
+        not_applicable_blocks(&profile.framework.roots, &figures, &mut out);
+    }
+    out
+}
+
+fn indicator_blocks(node: &Node, out: &mut String) {
+    let def = &node.def;
+    let w = num::score(def.weight);
+    if def.open {
+        writeln!(
+            out,
+            "\n[[indicators]]  # {}（{w}分）下由单位自设的指标；可多节，分值合计 {w}\n\
+             branch = \"{}\"\n\
+             name = \"{}完成率\"  # 指标名称\n\
+             weight = {w}  # 分值\n\
+             target = {{ op = \">=\", value = 100 }}  # 年度指标值：op 为 >=、<= 或 =；定性指标写 {{ text = \"…\" }} 并填 tier、score\n\
+             unit = \"%\"  # 单位\n\
+             actual = 100  # 实际完成值",
+            def.name, def.id, def.name
+        )
+        .ok();
+        return;
+    }
+    let Some(rule) = &def.rule else {
+        for child in &node.children {
+            indicator_blocks(child, out);
+        }
+        return;
+    };
+    let header = |out: &mut String, what: &str| {
+        writeln!(
+            out,
+            "\n[assess.\"{}\"]  # {}（{w}分）：{what}",
+            def.id, def.name
+        )
+        .ok();
+    };
+    match rule {
+        Rule::Target { op, figure, .. } => {
+            header(out, "定量指标，达到指标值得满分，否则按完成比例计分");
+            if op.is_none() {
+                writeln!(out, "target = {{ op = \">=\", value = 100 }}  # 年度指标值").ok();
+            }
+            if figure.is_none() {
+                writeln!(out, "unit = \"%\"\nactual = 100  # 实际完成值").ok();
+            }
+        }
+        Rule::Tiers { tiers } => {
+            header(out, "定性指标，评价人在所选档次内打分");
+            let first = tiers
+                .as_ref()
+                .and_then(|t| t.first())
+                .map_or("达成".to_string(), |t| t.name.clone());
+            writeln!(
+                out,
+                "tier = \"{first}\"  # 档次\n\
+                 score = {w}  # 评分，须在档次范围内\n\
+                 actual_text = \"{first}\"  # 实际完成情况\n\
+                 # reason = \"…\"  # 扣分时必须写明理由"
+            )
+            .ok();
+        }
+        Rule::Levels { levels } => {
+            let names: Vec<String> = levels
+                .iter()
+                .map(|l| format!("{}={}分", l.name, num::score(l.score)))
+                .collect();
+            header(out, &format!("按等级计分（{}）", names.join("，")));
+            let first = levels.first().map_or("", |l| l.name.as_str());
+            writeln!(out, "level = \"{first}\"").ok();
+        }
+        Rule::Checklist { items } => {
+            header(out, "逐项检查，满足一项得该项分值");
+            for (i, item) in items.iter().enumerate() {
+                writeln!(
+                    out,
+                    "#   {}. {}（{}分）",
+                    i + 1,
+                    item.text,
+                    num::score(item.points)
+                )
+                .ok();
+            }
+            let met = vec!["true"; items.len()].join(", ");
+            writeln!(out, "met = [{met}]  # 各项是否满足，依次对应上列各项").ok();
+        }
+        Rule::PerCase { points } => {
+            header(
+                out,
+                &format!("每发现一例不符合要求的情况扣{}分", num::score(*points)),
+            );
+            writeln!(out, "cases = 0  # 不符合要求的情况（例）").ok();
+        }
+        Rule::Assessor => {
+            header(out, def.standard.as_deref().unwrap_or("评价人评分"));
+            let actual = def.target.clone().unwrap_or_default();
+            writeln!(
+                out,
+                "score = {w}  # 评分（0–{w}）\n\
+                 actual_text = \"{actual}\"  # 实际完成情况\n\
+                 # reason = \"…\"  # 扣分时必须写明理由"
+            )
+            .ok();
+        }
+        Rule::Linear { .. }
+        | Rule::Step { .. }
+        | Rule::Bands { .. }
+        | Rule::WeightTimesRate { .. } => {}
+    }
+}
+
+fn not_applicable_blocks(nodes: &[Node], figures: &Figures, out: &mut String) {
+    for node in nodes {
+        let def = &node.def;
+        let missing = def
+            .rule
+            .as_ref()
+            .and_then(Rule::figure)
+            .is_some_and(|id| figures.get(id).is_some_and(|f| f.value.is_err()));
+        if missing && def.na != NaPolicy::Never {
+            writeln!(
+                out,
+                "\n[assess.\"{}\"]  # {}（{}分）：本年度无此事项时标记不适用；有则删去本节并填写相应数据\n\
+                 na = true\n\
+                 reason = \"本年度无此事项\"",
+                def.id,
+                def.name,
+                num::score(def.weight)
+            )
+            .ok();
+        }
+        not_applicable_blocks(&node.children, figures, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn every_builtin_profile_gets_a_file_that_scores() {
+        for id in Profile::builtin_ids() {
+            let profile = Profile::builtin(id).unwrap();
+            let text = facts_template(&profile);
+            let file = FactsFile::parse(Path::new("init.toml"), text.clone())
+                .unwrap_or_else(|e| panic!("{id}: {e}\n{text}"));
+            let sheet = crate::scoring::score(&profile.framework, &file, &Figures::compute(&file))
+                .unwrap_or_else(|e| panic!("{id}: {e}\n{text}"));
+            assert!(sheet.total > Decimal::ZERO, "{id}");
+        }
+    }
+}
