@@ -1,0 +1,126 @@
+//! Hostile text in every text field of the facts: Typst code, markup,
+//! tera syntax, brackets, long unbroken runs and invisible characters must
+//! all print literally, and the run must succeed.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use toml::Value;
+
+const CORPUS: &[&str] = &[
+    r#"#read("/etc/passwd")"#,
+    r#"#panic("boom")"#,
+    "#let x = 1",
+    "#{1 + 1}",
+    "]",
+    "[unbalanced",
+    "$x^2 + y_1$",
+    "<label>",
+    "@ref",
+    "```raw block```",
+    "`inline raw`",
+    "{{ year }}",
+    "{% if true %}yes{% endif %}",
+    "{# comment #}",
+    "*not bold* _not emph_",
+    r"\ backslash \n",
+    "// not a comment",
+    "/* not a block */",
+    "= not a heading",
+    "::table first_level",
+    "- not a list + not enum / term: x",
+    "<script>alert(1)</script>&amp;",
+    "零\u{200B}宽\u{200D}字\u{200F}符",
+    "超长无断行文字测试超长无断行文字测试超长无断行文字测试超长无断行文字测试超长无断行文字测试超长无断行文字测试超长无断行文字测试超长无断行文字测试超长无断行文字测试超长无断行文字测试",
+    "1234567890123456789012345678901234567890123456789012345678901234567890",
+];
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Text the reader sees: no whitespace, no invisible characters.
+fn squash(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace() && !matches!(*c as u32, 0x200B..=0x200F | 0x2060))
+        .collect()
+}
+
+fn set(table: &mut Value, path: &[&str], value: Value) {
+    let mut node = table;
+    for key in &path[..path.len() - 1] {
+        node = match key.parse::<usize>() {
+            Ok(i) => &mut node.as_array_mut().unwrap()[i],
+            Err(_) => node.get_mut(*key).unwrap(),
+        };
+    }
+    let last = path[path.len() - 1];
+    match last.parse::<usize>() {
+        Ok(i) => node.as_array_mut().unwrap()[i] = value,
+        Err(_) => {
+            node.as_table_mut().unwrap().insert(last.to_string(), value);
+        }
+    }
+}
+
+#[test]
+fn hostile_text_in_every_field_prints_literally() {
+    let example = std::fs::read_to_string(root().join("data/example.toml")).unwrap();
+    let mut facts: Value = toml::from_str(&example).unwrap();
+    let fields: &[&[&str]] = &[
+        &["unit", "name"],
+        &["unit", "level"],
+        &["unit", "kind"],
+        &["unit", "departments", "0"],
+        &["unit", "subordinates", "0"],
+        &["unit", "functions", "0"],
+        &["report", "preparer"],
+        &["staffing", "categories", "0", "name"],
+        &["projects", "0", "name"],
+        &["projects", "0", "purpose"],
+        &["assets", "fixed", "0", "name"],
+        &["goals", "0", "expected"],
+        &["goals", "0", "achieved"],
+        &["indicators", "1", "name"],
+        &["indicators", "1", "unit"],
+        &["indicators", "8", "actual_text"],
+        &["indicators", "8", "reason"],
+        &["indicators", "8", "measure"],
+        &["text", "performance", "0"],
+        &["text", "application", "0"],
+        &["text", "publicity", "0"],
+        &["text", "problems", "0", "problem"],
+        &["text", "problems", "0", "cause"],
+        &["text", "problems", "0", "measure"],
+    ];
+    for (i, field) in fields.iter().enumerate() {
+        let hostile = CORPUS[i % CORPUS.len()];
+        set(&mut facts, field, Value::String(format!("甲{hostile}乙")));
+    }
+    // The whole corpus once more, one paragraph each.
+    set(
+        &mut facts,
+        &["text", "other"],
+        Value::Array(CORPUS.iter().map(|s| Value::String(format!("甲{s}乙"))).collect()),
+    );
+
+    let dir = std::env::temp_dir().join(format!("zpbg-injection-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("hostile.toml");
+    std::fs::write(&path, toml::to_string(&facts).unwrap()).unwrap();
+    let pdf = dir.join("hostile.pdf");
+    let out = Command::new(env!("CARGO_BIN_EXE_zpbg"))
+        .args(["gen", path.to_str().unwrap(), "-o", pdf.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = Command::new("pdftotext")
+        .args(["-raw", pdf.to_str().unwrap(), "-"])
+        .output()
+        .unwrap();
+    let text = squash(&String::from_utf8(text.stdout).unwrap());
+    for hostile in CORPUS {
+        let expected = squash(&format!("甲{hostile}乙"));
+        assert!(text.contains(&expected), "「{hostile}」 is not printed literally");
+    }
+}
