@@ -97,6 +97,12 @@ pub enum Error {
     UnknownSection { id: String, valid: Vec<String> },
     /// `--profile` named no built-in profile and no directory.
     UnknownProfile { name: String, valid: Vec<String> },
+    /// A character no bundled font can draw.
+    MissingGlyph {
+        file: PathBuf,
+        field: String,
+        character: char,
+    },
     /// Typst failed to lay out the report.
     Render(crate::render::RenderError),
 }
@@ -190,6 +196,16 @@ impl fmt::Display for Error {
                 f,
                 "找不到模板配置「{name}」：既不是内置配置，也不是目录。内置配置：{}。",
                 valid.join("、")
+            ),
+            Error::MissingGlyph {
+                file,
+                field,
+                character,
+            } => write!(
+                f,
+                "{}：字段 {field} 中的字符「{character}」（U+{:04X}）没有可用的字形，印出来会是方框。请改用常见写法，或加 --allow-missing-glyphs 仍然生成。",
+                file.display(),
+                *character as u32
             ),
             Error::Render(err) => write!(f, "排版失败：{err}"),
         }

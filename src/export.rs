@@ -124,7 +124,8 @@ pub fn csv(sheet: &ScoreSheet) -> String {
     out
 }
 
-fn csv_cell(text: &str) -> String {
+/// One CSV cell, quoted when it holds a comma, quote or line break.
+pub fn csv_cell(text: &str) -> String {
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {

@@ -1,15 +1,18 @@
 //! zpbg: facts → derived figures → score → narrative → Typst → PDF.
 
 pub mod annex;
+pub mod batch;
 pub mod check;
 pub mod error;
 pub mod export;
 pub mod facts;
 pub mod figures;
 pub mod framework;
+pub mod glyphs;
 pub mod init;
 pub mod narrative;
 pub mod num;
+pub mod output;
 pub mod pipeline;
 pub mod profile;
 pub mod render;

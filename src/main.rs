@@ -35,6 +35,9 @@ enum Command {
         /// 模板配置：内置配置名或配置目录；默认取事实文件中的 profile，再默认 hunan-2024。
         #[arg(long, value_name = "NAME|DIR")]
         profile: Option<String>,
+        /// 即使有字符缺少字形（将显示为方框）也生成 PDF。
+        #[arg(long)]
+        allow_missing_glyphs: bool,
     },
     /// 只评分、不排版：打印指标树、分值、得分和每项扣分理由。
     Score {
@@ -66,6 +69,21 @@ enum Command {
         /// 写入的文件；不给时打印到标准输出。已存在的文件不会被覆盖。
         #[arg(short, long)]
         output: Option<PathBuf>,
+    },
+    /// 批量生成：每个单位一份报告 PDF，并在输出目录写汇总表（CSV 和 PDF）。
+    Batch {
+        /// 事实文件，或存放事实文件（*.toml）的目录。
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// 输出目录；每份报告以事实文件名命名。
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+        /// 模板配置：内置配置名或配置目录；给出时所有单位都用它。
+        #[arg(long, value_name = "NAME|DIR")]
+        profile: Option<String>,
+        /// 同时生成的报告数；默认为 CPU 核数。
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        jobs: Option<u16>,
     },
     /// 列出内置模板配置。
     Profiles,
@@ -119,8 +137,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             output,
             section,
             profile,
-        } => generate(&facts, output, section.as_deref(), profile.as_deref())
-            .map(|()| ExitCode::SUCCESS),
+            allow_missing_glyphs,
+        } => generate(
+            &facts,
+            output,
+            section.as_deref(),
+            profile.as_deref(),
+            allow_missing_glyphs,
+        )
+        .map(|()| ExitCode::SUCCESS),
         Command::Score {
             facts,
             format,
@@ -144,6 +169,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             .map(|()| ExitCode::SUCCESS)
         }
+        Command::Batch {
+            inputs,
+            output,
+            profile,
+            jobs,
+        } => {
+            let failed = zpbg::batch::run(&zpbg::batch::Options {
+                inputs: &inputs,
+                out_dir: &output,
+                profile: profile.as_deref(),
+                default_profile: DEFAULT_PROFILE,
+                jobs: jobs.map(usize::from),
+            })?;
+            Ok(ExitCode::from(if failed > 0 { 1 } else { 0 }))
+        }
         Command::Profiles => {
             for id in Profile::builtin_ids() {
                 let p = Profile::builtin(id)?;
@@ -162,6 +202,7 @@ fn generate(
     output: Option<PathBuf>,
     section: Option<&str>,
     profile: Option<&str>,
+    allow_missing_glyphs: bool,
 ) -> Result<()> {
     let facts = FactsFile::load(facts_path)?;
     let profile = load_profile(profile, &facts)?;
@@ -171,6 +212,9 @@ fn generate(
         return print_stdout(&pipeline::plain_text(&report.data.sections));
     }
     let output = output.unwrap_or_else(|| facts_path.with_extension("pdf"));
+    if !allow_missing_glyphs {
+        zpbg::glyphs::check(&facts, &report.data, zpbg::render::FontSet::bundled())?;
+    }
     let bytes = pipeline::pdf(&profile, &report.data)?;
     write_atomically(&output, &bytes)?;
     eprintln!(

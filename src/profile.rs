@@ -188,6 +188,17 @@ impl Profile {
     }
 }
 
+/// The shared Typst library (`lib/…`) alone, for documents that belong to no
+/// profile, such as the batch summary.
+pub fn lib_files() -> BTreeMap<String, Vec<u8>> {
+    let lib = format!("{LIB}/");
+    builtin::FILES
+        .iter()
+        .filter(|(path, _)| path.starts_with(&lib))
+        .map(|(path, bytes)| (path.to_string(), bytes.to_vec()))
+        .collect()
+}
+
 fn read_dir(root: &Path, dir: &Path, files: &mut BTreeMap<String, Vec<u8>>) -> Result<()> {
     let io = |path: &Path| {
         let path = path.to_path_buf();

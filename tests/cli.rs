@@ -494,3 +494,78 @@ fn every_builtin_profile_renders_its_reference() {
         );
     }
 }
+
+#[test]
+fn a_character_no_font_has_is_refused_with_its_field() {
+    let dir = scratch("glyph");
+    let facts = std::fs::read_to_string(root().join("data/example.toml"))
+        .unwrap()
+        .replace("preparer = \"王某某\"", "preparer = \"王\u{E123}\"");
+    let path = dir.join("glyph.toml");
+    std::fs::write(&path, facts).unwrap();
+    let pdf = dir.join("glyph.pdf");
+    let out = zpbg(&["gen", path.to_str().unwrap(), "-o", pdf.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("report.preparer") && err.contains("U+E123"),
+        "{err}"
+    );
+    assert!(!pdf.exists());
+    let out = zpbg(&[
+        "gen",
+        path.to_str().unwrap(),
+        "-o",
+        pdf.to_str().unwrap(),
+        "--allow-missing-glyphs",
+    ]);
+    assert!(out.status.success());
+}
+
+#[test]
+fn a_profile_template_cannot_read_outside_the_profile() {
+    let dir = scratch("sandbox");
+    let facts = root().join("tests/fixtures/custom-facts.toml");
+    for (name, read) in [
+        ("passwd", r#"#read("/etc/passwd")"#),
+        ("parent", r#"#read("../custom-facts.toml")"#),
+        ("deep", r#"#read("../../../../../../etc/hostname")"#),
+        ("image", r#"#image("/etc/passwd")"#),
+        ("package", r#"#import "@preview/cetz:0.3.0""#),
+    ] {
+        // A copy of the custom profile whose layout tries to read a file.
+        let profile = dir.join(name);
+        std::fs::create_dir_all(profile.join("sections")).unwrap();
+        let source = root().join("tests/fixtures/custom-profile");
+        for file in [
+            "profile.toml",
+            "framework.toml",
+            "sections/summary.tera",
+            "sections/issues.tera",
+        ] {
+            std::fs::copy(source.join(file), profile.join(file)).unwrap();
+        }
+        let layout = std::fs::read_to_string(source.join("report.typ")).unwrap();
+        std::fs::write(profile.join("report.typ"), format!("{layout}\n{read}\n")).unwrap();
+        let pdf = dir.join(format!("{name}.pdf"));
+        let out = zpbg(&[
+            "gen",
+            facts.to_str().unwrap(),
+            "--profile",
+            profile.to_str().unwrap(),
+            "-o",
+            pdf.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{name} must fail");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            err.contains("排版失败") && err.contains("report.typ"),
+            "{name}: {err}"
+        );
+        assert!(
+            !err.contains("root:"),
+            "{name}: the file's content leaked: {err}"
+        );
+        assert!(!pdf.exists(), "{name}");
+    }
+}

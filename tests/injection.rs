@@ -101,7 +101,12 @@ fn hostile_text_in_every_field_prints_literally() {
     set(
         &mut facts,
         &["text", "other"],
-        Value::Array(CORPUS.iter().map(|s| Value::String(format!("甲{s}乙"))).collect()),
+        Value::Array(
+            CORPUS
+                .iter()
+                .map(|s| Value::String(format!("甲{s}乙")))
+                .collect(),
+        ),
     );
 
     let dir = std::env::temp_dir().join(format!("zpbg-injection-{}", std::process::id()));
@@ -113,7 +118,11 @@ fn hostile_text_in_every_field_prints_literally() {
         .args(["gen", path.to_str().unwrap(), "-o", pdf.to_str().unwrap()])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = Command::new("pdftotext")
         .args(["-raw", pdf.to_str().unwrap(), "-"])
         .output()
@@ -121,6 +130,9 @@ fn hostile_text_in_every_field_prints_literally() {
     let text = squash(&String::from_utf8(text.stdout).unwrap());
     for hostile in CORPUS {
         let expected = squash(&format!("甲{hostile}乙"));
-        assert!(text.contains(&expected), "「{hostile}」 is not printed literally");
+        assert!(
+            text.contains(&expected),
+            "「{hostile}」 is not printed literally"
+        );
     }
 }

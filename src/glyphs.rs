@@ -1,0 +1,120 @@
+//! Glyph coverage: before typesetting, every character the PDF will show is
+//! checked against the bundled fonts, so nothing prints as a tofu box. A
+//! character from the facts is reported with the field it came from.
+
+use crate::error::{Error, Result};
+use crate::facts::FactsFile;
+use crate::render::FontSet;
+use crate::report::ReportData;
+
+/// Characters that are never drawn (zero-width, direction marks, variation
+/// selectors): no font needs a glyph for them.
+fn invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(c as u32,
+            0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x206F
+            | 0xFE00..=0xFE0F | 0xFEFF | 0xE0000..=0xE007F)
+}
+
+/// The first character of `text` no bundled font can draw.
+fn first_missing(text: &str, fonts: &FontSet) -> Option<char> {
+    text.chars().find(|c| !invisible(*c) && !fonts.covers(*c))
+}
+
+/// Checks the facts' text fields first (to name the field), then everything
+/// else the report will print (template text).
+pub fn check(facts: &FactsFile, data: &ReportData, fonts: &FontSet) -> Result<()> {
+    let missing = |field: String, c: char| Error::MissingGlyph {
+        file: facts.path.clone(),
+        field,
+        character: c,
+    };
+    if let Ok(table) = facts.text.parse::<toml::Table>() {
+        let mut strings = Vec::new();
+        toml_strings(&toml::Value::Table(table), String::new(), &mut strings);
+        for (field, text) in strings {
+            if let Some(c) = first_missing(&text, fonts) {
+                return Err(missing(field, c));
+            }
+        }
+    }
+    let value = serde_json::to_value(data).expect("report data always serialises");
+    let mut strings = Vec::new();
+    json_strings(&value, String::new(), &mut strings);
+    for (field, text) in strings {
+        if let Some(c) = first_missing(&text, fonts) {
+            return Err(missing(format!("（模板生成的文字）{field}"), c));
+        }
+    }
+    Ok(())
+}
+
+fn toml_strings(value: &toml::Value, path: String, out: &mut Vec<(String, String)>) {
+    match value {
+        toml::Value::String(s) => out.push((path, s.clone())),
+        toml::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                toml_strings(item, format!("{path}[{}]", i + 1), out);
+            }
+        }
+        toml::Value::Table(table) => {
+            for (key, item) in table {
+                let path = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                toml_strings(item, path, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn json_strings(value: &serde_json::Value, path: String, out: &mut Vec<(String, String)>) {
+    match value {
+        serde_json::Value::String(s) => out.push((path, s.clone())),
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                json_strings(item, format!("{path}[{i}]"), out);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for (key, item) in map {
+                json_strings(item, format!("{path}.{key}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fallback_fonts_cover_what_fandol_lacks() {
+        let fonts = FontSet::bundled();
+        assert_eq!(first_missing("≦⑪⑫㎡²，。“”（）１２３", fonts), None);
+        // Zero-width joiners and direction marks need no glyph.
+        assert_eq!(first_missing("a\u{200D}b\u{202E}c\u{FEFF}", fonts), None);
+        // Private use: no font draws it.
+        assert_eq!(first_missing("x\u{E123}", fonts), Some('\u{E123}'));
+    }
+
+    #[test]
+    fn reference_reports_have_no_tofu() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/reference");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            if let Some(c) = first_missing(&text, FontSet::bundled()) {
+                panic!(
+                    "{}: U+{:04X} 「{c}」 has no glyph",
+                    path.display(),
+                    c as u32
+                );
+            }
+        }
+    }
+}
