@@ -216,7 +216,7 @@ fn generate(
         zpbg::glyphs::check(&facts, &report.data, zpbg::render::FontSet::bundled())?;
     }
     let bytes = pipeline::pdf(&profile, &report.data)?;
-    write_atomically(&output, &bytes)?;
+    zpbg::output::write_atomically(&output, &bytes)?;
     eprintln!(
         "已生成 {}（{} 个章节，总分 {}，等级 {}）",
         output.display(),
@@ -273,27 +273,4 @@ fn print_stdout(text: &str) -> Result<()> {
             path: PathBuf::from("<stdout>"),
             source,
         })
-}
-
-/// Writes beside the target and renames, so a failed run never leaves a
-/// truncated PDF under the target name.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let io = |source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "report.pdf".into());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(io)
 }
