@@ -38,6 +38,9 @@ enum Command {
         /// 即使有字符缺少字形（将显示为方框）也生成 PDF。
         #[arg(long)]
         allow_missing_glyphs: bool,
+        /// 输出 PDF，或把 Typst 源文件、data.json 和字体写到 -o 指定的目录，供检查或用 typst 命令行编译。
+        #[arg(long, value_enum, default_value_t = Emit::Pdf)]
+        emit: Emit,
     },
     /// 只评分、不排版：打印指标树、分值、得分和每项扣分理由。
     Score {
@@ -89,6 +92,12 @@ enum Command {
     Profiles,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Emit {
+    Pdf,
+    Typst,
+}
+
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum Format {
     Table,
@@ -138,13 +147,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             section,
             profile,
             allow_missing_glyphs,
-        } => generate(
-            &facts,
+            emit,
+        } => generate(&Gen {
+            facts: &facts,
             output,
-            section.as_deref(),
-            profile.as_deref(),
+            section: section.as_deref(),
+            profile: profile.as_deref(),
             allow_missing_glyphs,
-        )
+            emit,
+        })
         .map(|()| ExitCode::SUCCESS),
         Command::Score {
             facts,
@@ -197,22 +208,43 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-fn generate(
-    facts_path: &Path,
+/// The options of `zpbg gen`.
+struct Gen<'a> {
+    facts: &'a Path,
     output: Option<PathBuf>,
-    section: Option<&str>,
-    profile: Option<&str>,
+    section: Option<&'a str>,
+    profile: Option<&'a str>,
     allow_missing_glyphs: bool,
-) -> Result<()> {
+    emit: Emit,
+}
+
+fn generate(args: &Gen) -> Result<()> {
+    let (facts_path, section) = (args.facts, args.section);
     let facts = FactsFile::load(facts_path)?;
-    let profile = load_profile(profile, &facts)?;
+    let profile = load_profile(args.profile, &facts)?;
     let report = pipeline::build(&profile, &facts, section)?;
     print_warnings(&facts);
-    if section.is_some() && output.is_none() {
+    if args.emit == Emit::Typst {
+        let dir = args.output.clone().unwrap_or_else(|| {
+            let stem = facts_path.file_stem().unwrap_or_default().to_string_lossy();
+            facts_path.with_file_name(format!("{stem}-typst"))
+        });
+        pipeline::emit_typst(&profile, &report.data, &dir)?;
+        eprintln!(
+            "已写出 Typst 源文件到 {0}。编译：typst compile --root {0} --font-path {0}/fonts --ignore-system-fonts {0}/{1}",
+            dir.display(),
+            profile.main
+        );
+        return Ok(());
+    }
+    if section.is_some() && args.output.is_none() {
         return print_stdout(&pipeline::plain_text(&report.data.sections));
     }
-    let output = output.unwrap_or_else(|| facts_path.with_extension("pdf"));
-    if !allow_missing_glyphs {
+    let output = args
+        .output
+        .clone()
+        .unwrap_or_else(|| facts_path.with_extension("pdf"));
+    if !args.allow_missing_glyphs {
         zpbg::glyphs::check(&facts, &report.data, zpbg::render::FontSet::bundled())?;
     }
     let bytes = pipeline::pdf(&profile, &report.data)?;

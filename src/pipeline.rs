@@ -70,6 +70,31 @@ pub fn pdf(profile: &Profile, data: &ReportData) -> Result<Vec<u8>> {
     })?)
 }
 
+/// Writes what the embedded engine compiles — the profile's Typst files,
+/// `data.json` and the bundled fonts — to `dir`, so the report can be
+/// inspected or compiled with the typst CLI:
+/// `typst compile --root DIR --font-path DIR/fonts --ignore-system-fonts DIR/<main>`.
+pub fn emit_typst(profile: &Profile, data: &ReportData, dir: &std::path::Path) -> Result<()> {
+    let write = |rel: &str, bytes: &[u8]| {
+        let path = dir.join(rel);
+        path.parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&path, bytes))
+            .map_err(|source| Error::Io { path, source })
+    };
+    for (rel, bytes) in &profile.typst_files {
+        if rel.ends_with(".typ") {
+            write(rel, bytes)?;
+        }
+    }
+    let json = serde_json::to_vec(data).expect("report data always serialises");
+    write("data.json", &json)?;
+    for (name, bytes) in render::bundled_files() {
+        write(&format!("fonts/{name}"), bytes)?;
+    }
+    Ok(())
+}
+
 /// The sections as plain text, as a reader would read them.
 pub fn plain_text(sections: &[Section]) -> String {
     sections

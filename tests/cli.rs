@@ -569,3 +569,31 @@ fn a_profile_template_cannot_read_outside_the_profile() {
         assert!(!pdf.exists(), "{name}");
     }
 }
+
+#[test]
+fn emit_typst_writes_the_source_data_and_fonts() {
+    let dir = scratch("emit").join("typst");
+    let facts = root().join("data/example.toml");
+    let out = zpbg(&[
+        "gen",
+        facts.to_str().unwrap(),
+        "--emit",
+        "typst",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("typst compile --root"));
+    let main = std::fs::read_to_string(dir.join("report.typ")).unwrap();
+    assert!(main.contains("json(\"/data.json\")"));
+    assert!(dir.join("lib/gongwen.typ").exists());
+    assert!(dir.join("fonts/FandolFang-Regular.otf").exists());
+    let data: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("data.json")).unwrap()).unwrap();
+    assert_eq!(data["meta"]["unit"], "示例县人力资源和社会保障局");
+    assert_eq!(data["annex"]["total_score"], "95.8");
+}

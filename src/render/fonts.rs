@@ -10,13 +10,13 @@ use typst::utils::LazyHash;
 
 macro_rules! bundled {
     ($($file:literal),* $(,)?) => {
-        &[$(include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/fonts/", $file))),*]
+        &[$(($file, include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/fonts/", $file)))),*]
     };
 }
 
 /// Each bundled face. The order is the font book's order, which only matters
 /// as a tie-break when Typst picks a fallback.
-static BUNDLED: &[&[u8]] = bundled![
+static BUNDLED: &[(&str, &[u8])] = bundled![
     "FandolSong-Regular.otf",
     "FandolSong-Bold.otf",
     "FandolHei-Regular.otf",
@@ -38,13 +38,18 @@ pub struct FontSet {
 static BUNDLED_SET: LazyLock<FontSet> = LazyLock::new(|| {
     let fonts: Vec<Font> = BUNDLED
         .iter()
-        .flat_map(|data| Font::iter(Bytes::new(*data)))
+        .flat_map(|(_, data)| Font::iter(Bytes::new(*data)))
         .collect();
     FontSet {
         book: LazyHash::new(FontBook::from_fonts(&fonts)),
         fonts,
     }
 });
+
+/// The bundled font files by name, for `--emit typst`.
+pub fn bundled_files() -> &'static [(&'static str, &'static [u8])] {
+    BUNDLED
+}
 
 impl FontSet {
     /// The bundled fonts, parsed on first use and shared afterwards.

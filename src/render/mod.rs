@@ -16,7 +16,7 @@ use typst_pdf::{PdfOptions, Timestamp};
 
 use crate::report::ReportData;
 
-pub use fonts::FontSet;
+pub use fonts::{FontSet, bundled_files};
 use world::ReportWorld;
 
 /// What one PDF is made from.
