@@ -160,13 +160,9 @@ impl Profile {
         if !files.contains_key(&manifest.main) {
             return Err(error(format!("缺少排版入口文件 {}。", manifest.main)));
         }
-        let lib = format!("{LIB}/");
-        for (path, bytes) in builtin::FILES {
-            if path.starts_with(&lib) {
-                files
-                    .entry(path.to_string())
-                    .or_insert_with(|| bytes.to_vec());
-            }
+        // A profile folder's own lib/ files win over the shared ones.
+        for (path, bytes) in lib_files() {
+            files.entry(path).or_insert(bytes);
         }
         Ok(Profile {
             id: id.to_string(),
