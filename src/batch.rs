@@ -265,7 +265,7 @@ fn render_unit(unit: &Unit, profiles: &Profiles) -> Outcome {
     let profile = profiles.get(&facts)?;
     let report = pipeline::build(&profile, &facts, None).map_err(text)?;
     crate::glyphs::check(&facts, &report.data, render::FontSet::bundled()).map_err(text)?;
-    let bytes = pipeline::pdf(&profile, &report.data).map_err(text)?;
+    let bytes = pipeline::pdf(&profile, &report.data, None).map_err(text)?;
     // Only a finished PDF replaces an earlier one.
     write_atomically(pdf, &bytes).map_err(text)?;
     Ok(Done {
@@ -536,6 +536,7 @@ impl Summary {
             files: &profile::lib_files(),
             main: SUMMARY_MAIN,
             data: &data,
+            archive: None,
         })?)
     }
 }

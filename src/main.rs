@@ -11,6 +11,7 @@ use zpbg::error::{Error, Result};
 use zpbg::facts::FactsFile;
 use zpbg::pipeline;
 use zpbg::profile::Profile;
+use zpbg::render::Archive;
 
 /// 部门整体支出绩效自评报告生成器：事实数据 → 计算 → 评分 → 报告 PDF。
 #[derive(Parser)]
@@ -41,6 +42,9 @@ enum Command {
         /// 输出 PDF，或把 Typst 源文件、data.json 和字体写到 -o 指定的目录，供检查或用 typst 命令行编译。
         #[arg(long, value_enum, default_value_t = Emit::Pdf)]
         emit: Emit,
+        /// 生成符合 PDF/A 归档标准的文件（a-2b 或 a-3b）。
+        #[arg(long, value_enum, value_name = "STANDARD")]
+        pdf_standard: Option<PdfStandardArg>,
     },
     /// 只评分、不排版：打印指标树、分值、得分和每项扣分理由。
     Score {
@@ -90,6 +94,14 @@ enum Command {
     },
     /// 列出内置模板配置。
     Profiles,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum PdfStandardArg {
+    #[value(name = "a-2b")]
+    A2b,
+    #[value(name = "a-3b")]
+    A3b,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -148,6 +160,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             profile,
             allow_missing_glyphs,
             emit,
+            pdf_standard,
         } => generate(&Gen {
             facts: &facts,
             output,
@@ -155,6 +168,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             profile: profile.as_deref(),
             allow_missing_glyphs,
             emit,
+            archive: pdf_standard.map(|s| match s {
+                PdfStandardArg::A2b => Archive::A2b,
+                PdfStandardArg::A3b => Archive::A3b,
+            }),
         })
         .map(|()| ExitCode::SUCCESS),
         Command::Score {
@@ -216,6 +233,7 @@ struct Gen<'a> {
     profile: Option<&'a str>,
     allow_missing_glyphs: bool,
     emit: Emit,
+    archive: Option<Archive>,
 }
 
 fn generate(args: &Gen) -> Result<()> {
@@ -247,7 +265,7 @@ fn generate(args: &Gen) -> Result<()> {
     if !args.allow_missing_glyphs {
         zpbg::glyphs::check(&facts, &report.data, zpbg::render::FontSet::bundled())?;
     }
-    let bytes = pipeline::pdf(&profile, &report.data)?;
+    let bytes = pipeline::pdf(&profile, &report.data, args.archive)?;
     zpbg::output::write_atomically(&output, &bytes)?;
     eprintln!(
         "已生成 {}（{} 个章节，总分 {}，等级 {}）",

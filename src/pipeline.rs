@@ -7,7 +7,7 @@ use crate::facts::FactsFile;
 use crate::figures::Figures;
 use crate::narrative;
 use crate::profile::Profile;
-use crate::render::{self, RenderInput};
+use crate::render::{self, Archive, RenderInput};
 use crate::report::{Meta, ReportData, Section};
 use crate::scoring::{self, ScoreSheet};
 
@@ -61,12 +61,13 @@ pub fn score(profile: &Profile, facts: &FactsFile) -> Result<ScoreSheet> {
     scoring::score(&profile.framework, facts, &Figures::compute(facts))
 }
 
-/// Lays the report out as PDF bytes.
-pub fn pdf(profile: &Profile, data: &ReportData) -> Result<Vec<u8>> {
+/// Lays the report out as PDF bytes, conforming to `archive` when given.
+pub fn pdf(profile: &Profile, data: &ReportData, archive: Option<Archive>) -> Result<Vec<u8>> {
     Ok(render::render_pdf(&RenderInput {
         files: &profile.typst_files,
         main: &profile.main,
         data,
+        archive,
     })?)
 }
 

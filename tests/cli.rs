@@ -597,3 +597,49 @@ fn emit_typst_writes_the_source_data_and_fonts() {
     assert_eq!(data["meta"]["unit"], "示例县人力资源和社会保障局");
     assert_eq!(data["annex"]["total_score"], "95.8");
 }
+
+#[test]
+fn pdf_a_output_carries_its_conformance_and_metadata() {
+    let dir = scratch("pdfa");
+    let facts = root().join("data/example.toml");
+    for (standard, part) in [("a-2b", "2"), ("a-3b", "3")] {
+        let pdf = dir.join(format!("{standard}.pdf"));
+        let out = zpbg(&[
+            "gen",
+            facts.to_str().unwrap(),
+            "--pdf-standard",
+            standard,
+            "-o",
+            pdf.to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let bytes = std::fs::read(&pdf).unwrap();
+        let raw = String::from_utf8_lossy(&bytes);
+        assert!(
+            raw.contains(&format!("<pdfaid:part>{part}</pdfaid:part>")),
+            "{standard}"
+        );
+        assert!(raw.contains("<pdfaid:conformance>B</pdfaid:conformance>"));
+        assert!(raw.contains("/Lang(zh-CN)"));
+        // The date is the report's, not the clock's.
+        assert!(raw.contains("<xmp:CreateDate>2026-04-20T00:00:00+00:00</xmp:CreateDate>"));
+        let again = dir.join("again.pdf");
+        let out = zpbg(&[
+            "gen",
+            facts.to_str().unwrap(),
+            "--pdf-standard",
+            standard,
+            "-o",
+            again.to_str().unwrap(),
+        ]);
+        assert!(out.status.success());
+        assert!(
+            std::fs::read(&again).unwrap() == bytes,
+            "{standard} is not deterministic"
+        );
+    }
+}

@@ -12,7 +12,7 @@ use typst::World;
 use typst::WorldExt;
 use typst::diag::{Severity, SourceDiagnostic};
 use typst::foundations::{Datetime, Smart};
-use typst_pdf::{PdfOptions, Timestamp};
+use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
 use crate::report::ReportData;
 
@@ -28,6 +28,15 @@ pub struct RenderInput<'a> {
     pub main: &'a str,
     /// Served to the template as `/data.json`.
     pub data: &'a ReportData,
+    /// An archival standard to conform to, for bureaus that archive reports.
+    pub archive: Option<Archive>,
+}
+
+/// PDF/A levels zpbg offers: b ("basic") conformance, version 2 or 3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Archive {
+    A2b,
+    A3b,
 }
 
 /// Why a PDF could not be produced.
@@ -123,10 +132,27 @@ fn render(input: &RenderInput) -> Result<(Vec<u8>, Vec<Diagnostic>), RenderError
         .output
         .map_err(|errors| RenderError::Typst(diagnostics(&world, &errors)))?;
 
+    let standards = match input.archive {
+        None => PdfStandards::default(),
+        Some(level) => {
+            let standard = match level {
+                Archive::A2b => PdfStandard::A_2b,
+                Archive::A3b => PdfStandard::A_3b,
+            };
+            PdfStandards::new(&[standard]).map_err(|err| {
+                RenderError::Pdf(vec![Diagnostic {
+                    message: err.message().to_string(),
+                    location: None,
+                    hints: Vec::new(),
+                }])
+            })?
+        }
+    };
     let options = PdfOptions {
         ident: Smart::Custom(format!("zpbg:{}:{}", meta.unit, meta.title)),
         creator: Smart::Custom(Some("zpbg".to_owned())),
         timestamp: Some(Timestamp::new_utc(date)),
+        standards,
         ..PdfOptions::default()
     };
     let pdf = typst_pdf::pdf(&document, &options)

@@ -381,6 +381,7 @@ fn render_ok(data: &ReportData) -> Vec<u8> {
         files: &files,
         main: "report.typ",
         data,
+        archive: None,
     };
     match render(&input) {
         Ok((pdf, warnings)) => {
@@ -496,6 +497,7 @@ fn errors_name_the_template_line() {
         files: &files,
         main: "report.typ",
         data: &data,
+        archive: None,
     })
     .unwrap_err();
     let shown = err.to_string();
@@ -510,6 +512,7 @@ fn errors_name_the_template_line() {
         files: &files,
         main: "report.typ",
         data: &data,
+        archive: None,
     })
     .unwrap_err();
     assert!(matches!(err, RenderError::Typst(_)), "{err}");
