@@ -773,7 +773,7 @@ fn apply(
             ..
         } => {
             let gap = distance(x, *full, *direction);
-            let score = clamp(weight - gap * per_point, weight);
+            let score = clamp(weight - deducted(gap.checked_mul(*per_point)), weight);
             let reason = format!(
                 "{label}为{shown}，较{}{}{}个百分点，按每个百分点扣{}分计",
                 num::percent(*full),
@@ -792,12 +792,13 @@ fn apply(
             ..
         } => {
             let beyond = distance(x, *threshold, *direction);
-            let steps = if *partial {
-                beyond / step
-            } else {
-                (beyond / step).floor()
-            };
-            let score = clamp(weight - steps * points, weight);
+            let steps = beyond
+                .checked_div(*step)
+                .map(|s| if *partial { s } else { s.floor() });
+            let score = clamp(
+                weight - deducted(steps.and_then(|s| s.checked_mul(*points))),
+                weight,
+            );
             let reason = format!(
                 "{label}为{shown}，较{}{}{}个百分点，按每{}个百分点扣{}分计",
                 num::percent(*threshold),
@@ -864,6 +865,11 @@ fn side(x: Decimal, mark: Decimal) -> &'static str {
     } else {
         "相差"
     }
+}
+
+/// Points off; a deduction too large to compute takes everything.
+fn deducted(points: Option<Decimal>) -> Decimal {
+    points.unwrap_or(Decimal::MAX)
 }
 
 fn clamp(score: Decimal, weight: Decimal) -> Decimal {
@@ -989,6 +995,15 @@ mod tests {
         assert_eq!(score_of(rule, "6", "110"), dec("2"));
         assert_eq!(score_of(rule, "6", "90"), dec("2"));
         assert_eq!(score_of(rule, "6", "104.99"), dec("6"));
+    }
+
+    #[test]
+    fn huge_values_take_all_points_without_overflow() {
+        let huge = "79228162514264337593543950335";
+        let rule = r#"{ kind = "step", figure = "staff_control_rate", threshold = 0, step = 0.001, points = 1000, direction = "above" }"#;
+        assert_eq!(score_of(rule, "5", huge), dec("0"));
+        let rule = r#"{ kind = "linear", figure = "staff_control_rate", per_point = 1000, direction = "above" }"#;
+        assert_eq!(score_of(rule, "5", huge), dec("0"));
     }
 
     #[test]
