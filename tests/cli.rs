@@ -643,3 +643,58 @@ fn pdf_a_output_carries_its_conformance_and_metadata() {
         );
     }
 }
+
+#[test]
+fn batch_output_does_not_depend_on_the_thread_count() {
+    let dir = scratch("batch-jobs");
+    let input = dir.join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    for name in ["ref000", "ref001", "ref002"] {
+        std::fs::copy(
+            root().join(format!("tests/fixtures/{name}.toml")),
+            input.join(format!("{name}.toml")),
+        )
+        .unwrap();
+    }
+    std::fs::copy(root().join("data/example.toml"), input.join("example.toml")).unwrap();
+    let mut outputs = Vec::new();
+    for jobs in ["1", "2", "4"] {
+        let out_dir = dir.join(format!("out{jobs}"));
+        let out = zpbg(&[
+            "batch",
+            input.to_str().unwrap(),
+            "-o",
+            out_dir.to_str().unwrap(),
+            "--jobs",
+            jobs,
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&out_dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|p| {
+                (
+                    p.file_name().unwrap().to_string_lossy().into_owned(),
+                    std::fs::read(&p).unwrap(),
+                )
+            })
+            .collect();
+        files.sort();
+        outputs.push(files);
+    }
+    assert_eq!(outputs[0].len(), 6, "four reports and two summaries");
+    assert!(outputs[0] == outputs[1] && outputs[1] == outputs[2]);
+    // Each report equals what `gen` writes for the same unit.
+    let single = dir.join("single.pdf");
+    gen_pdf(&input.join("ref002.toml"), &single);
+    let batch = &outputs[0]
+        .iter()
+        .find(|(n, _)| n == "ref002.pdf")
+        .unwrap()
+        .1;
+    assert!(&std::fs::read(&single).unwrap() == batch);
+}
