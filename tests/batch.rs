@@ -2,27 +2,12 @@
 //! the three references: four frameworks, a bureau's own profile, ties, not
 //! applicable indicators, and one broken file.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 
-fn zpbg(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zpbg"))
-        .args(args)
-        .output()
-        .expect("zpbg runs")
-}
+mod common;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A scratch directory unique to one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("zpbg-batch-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use common::{root, scratch, zpbg};
 
 fn read(path: &str) -> String {
     std::fs::read_to_string(root().join(path)).unwrap()
