@@ -2,12 +2,9 @@
 //! the three references: four frameworks, a bureau's own profile, ties, not
 //! applicable indicators, and one broken file.
 
-use std::path::Path;
-use std::process::Command;
-
 mod common;
 
-use common::{root, scratch, zpbg};
+use common::{pdf_text, root, scratch, squash, zpbg};
 
 fn read(path: &str) -> String {
     std::fs::read_to_string(root().join(path)).unwrap()
@@ -185,23 +182,6 @@ fn units() -> Vec<(String, String)> {
         ),
     ];
     list.into_iter().map(|(s, t)| (s.to_string(), t)).collect()
-}
-
-/// `text` without whitespace and the zero-width breaks the layout inserts.
-fn squash(text: &str) -> String {
-    text.chars()
-        .filter(|c| !c.is_whitespace() && !matches!(c, '\u{200b}' | '\u{2060}'))
-        .collect()
-}
-
-/// The PDF's text without whitespace, so checks ignore where cells wrap.
-fn pdf_text(pdf: &Path) -> String {
-    let output = Command::new("pdftotext")
-        .args(["-raw", pdf.to_str().unwrap(), "-"])
-        .output()
-        .expect("pdftotext (poppler-utils) is installed");
-    assert!(output.status.success());
-    squash(&String::from_utf8(output.stdout).unwrap())
 }
 
 /// RFC 4180 records: quoted cells may hold commas, quotes and line breaks.

@@ -2,11 +2,10 @@
 //! text with poppler's `pdftotext`.
 
 use std::path::Path;
-use std::process::Command;
 
 mod common;
 
-use common::{root, scratch, zpbg};
+use common::{pdf_text, root, scratch, squash, zpbg};
 
 fn gen_pdf(facts: &Path, out: &Path) -> Vec<u8> {
     let output = zpbg(&["gen", facts.to_str().unwrap(), "-o", out.to_str().unwrap()]);
@@ -16,23 +15,6 @@ fn gen_pdf(facts: &Path, out: &Path) -> Vec<u8> {
         String::from_utf8_lossy(&output.stderr)
     );
     std::fs::read(out).unwrap()
-}
-
-/// The PDF's text with all whitespace removed, so checks do not depend on
-/// where lines and table cells break.
-fn pdf_text(pdf: &Path) -> String {
-    let output = Command::new("pdftotext")
-        .args(["-raw", pdf.to_str().unwrap(), "-"])
-        .output()
-        .expect("pdftotext (poppler-utils) is installed");
-    assert!(output.status.success());
-    squash(&String::from_utf8(output.stdout).unwrap())
-}
-
-fn squash(text: &str) -> String {
-    text.chars()
-        .filter(|c| !c.is_whitespace() && *c != '\u{2060}')
-        .collect()
 }
 
 fn assert_has(text: &str, needle: &str) {

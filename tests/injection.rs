@@ -2,10 +2,11 @@
 //! tera syntax, brackets, long unbroken runs and invisible characters must
 //! all print literally, and the run must succeed.
 
-use std::path::PathBuf;
-use std::process::Command;
-
 use toml::Value;
+
+mod common;
+
+use common::{pdf_text, root, scratch, squash, zpbg};
 
 const CORPUS: &[&str] = &[
     r#"#read("/etc/passwd")"#,
@@ -34,17 +35,6 @@ const CORPUS: &[&str] = &[
     "超长无断行文字测试超长无断行文字测试超长无断行文字测试超长无断行文字测试超长无断行文字测试超长无断行文字测试超长无断行文字测试超长无断行文字测试超长无断行文字测试超长无断行文字测试",
     "1234567890123456789012345678901234567890123456789012345678901234567890",
 ];
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Text the reader sees: no whitespace, no invisible characters.
-fn squash(text: &str) -> String {
-    text.chars()
-        .filter(|c| !c.is_whitespace() && !matches!(*c as u32, 0x200B..=0x200F | 0x2060))
-        .collect()
-}
 
 fn set(table: &mut Value, path: &[&str], value: Value) {
     let mut node = table;
@@ -109,25 +99,17 @@ fn hostile_text_in_every_field_prints_literally() {
         ),
     );
 
-    let dir = std::env::temp_dir().join(format!("zpbg-injection-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("injection");
     let path = dir.join("hostile.toml");
     std::fs::write(&path, toml::to_string(&facts).unwrap()).unwrap();
     let pdf = dir.join("hostile.pdf");
-    let out = Command::new(env!("CARGO_BIN_EXE_zpbg"))
-        .args(["gen", path.to_str().unwrap(), "-o", pdf.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let out = zpbg(&["gen", path.to_str().unwrap(), "-o", pdf.to_str().unwrap()]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let text = Command::new("pdftotext")
-        .args(["-raw", pdf.to_str().unwrap(), "-"])
-        .output()
-        .unwrap();
-    let text = squash(&String::from_utf8(text.stdout).unwrap());
+    let text = pdf_text(&pdf);
     for hostile in CORPUS {
         let expected = squash(&format!("甲{hostile}乙"));
         assert!(

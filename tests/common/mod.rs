@@ -1,6 +1,6 @@
 //! Helpers shared by the integration tests that run the real binary.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub fn zpbg(args: &[&str]) -> Output {
@@ -20,4 +20,22 @@ pub fn scratch(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// Text as the reader sees it: no whitespace and none of the invisible
+/// characters (zero-width breaks, direction marks) the layout may insert.
+pub fn squash(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace() && !matches!(*c as u32, 0x200B..=0x200F | 0x2060))
+        .collect()
+}
+
+/// The PDF's text, squashed, so checks ignore where lines and cells break.
+pub fn pdf_text(pdf: &Path) -> String {
+    let output = Command::new("pdftotext")
+        .args(["-raw", pdf.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils) is installed");
+    assert!(output.status.success());
+    squash(&String::from_utf8(output.stdout).unwrap())
 }
