@@ -120,5 +120,25 @@ pub fn warnings(facts: &FactsFile, figures: &Figures) -> Vec<Warning> {
             );
         }
     }
+    // An override makes the page show characters in another order than typed
+    // (a reversed number reads as a different number), so a reader of the
+    // PDF may not see what the unit wrote.
+    for (field, text) in facts.text_fields() {
+        if let Some(c) = text.chars().find(|c| bidi_override(*c)) {
+            warn(
+                &field,
+                format!(
+                    "含有文字方向控制符 U+{:04X}，印出来的文字顺序会与输入不同。请删去该字符。",
+                    c as u32
+                ),
+            );
+        }
+    }
     out
+}
+
+/// Explicit embeddings and overrides (U+202A–U+202E). Isolates and marks
+/// only steer neutral characters and are left alone.
+fn bidi_override(c: char) -> bool {
+    matches!(c as u32, 0x202A..=0x202E)
 }

@@ -422,6 +422,28 @@ pub struct FactsFile {
     pub facts: Facts,
 }
 
+fn toml_strings(value: &toml::Value, path: String, out: &mut Vec<(String, String)>) {
+    match value {
+        toml::Value::String(s) => out.push((path, s.clone())),
+        toml::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                toml_strings(item, format!("{path}[{}]", i + 1), out);
+            }
+        }
+        toml::Value::Table(table) => {
+            for (key, item) in table {
+                let path = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                toml_strings(item, path, out);
+            }
+        }
+        _ => {}
+    }
+}
+
 impl FactsFile {
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
@@ -451,6 +473,16 @@ impl FactsFile {
 
     pub fn location(&self, offset: usize) -> Box<Location> {
         Location::from_offset(&self.path, &self.text, offset)
+    }
+
+    /// Every string the unit typed, with its dotted field path (arrays
+    /// counted from 1, as a person reads them).
+    pub fn text_fields(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if let Ok(table) = self.text.parse::<toml::Table>() {
+            toml_strings(&toml::Value::Table(table), String::new(), &mut out);
+        }
+        out
     }
 
     fn fact_error(&self, offset: Option<usize>, field: &str, message: String) -> Error {

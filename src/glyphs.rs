@@ -29,13 +29,9 @@ pub fn check(facts: &FactsFile, data: &ReportData, fonts: &FontSet) -> Result<()
         field,
         character: c,
     };
-    if let Ok(table) = facts.text.parse::<toml::Table>() {
-        let mut strings = Vec::new();
-        toml_strings(&toml::Value::Table(table), String::new(), &mut strings);
-        for (field, text) in strings {
-            if let Some(c) = first_missing(&text, fonts) {
-                return Err(missing(field, c));
-            }
+    for (field, text) in facts.text_fields() {
+        if let Some(c) = first_missing(&text, fonts) {
+            return Err(missing(field, c));
         }
     }
     let value = serde_json::to_value(data).expect("report data always serialises");
@@ -47,28 +43,6 @@ pub fn check(facts: &FactsFile, data: &ReportData, fonts: &FontSet) -> Result<()
         }
     }
     Ok(())
-}
-
-fn toml_strings(value: &toml::Value, path: String, out: &mut Vec<(String, String)>) {
-    match value {
-        toml::Value::String(s) => out.push((path, s.clone())),
-        toml::Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                toml_strings(item, format!("{path}[{}]", i + 1), out);
-            }
-        }
-        toml::Value::Table(table) => {
-            for (key, item) in table {
-                let path = if path.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{path}.{key}")
-                };
-                toml_strings(item, path, out);
-            }
-        }
-        _ => {}
-    }
 }
 
 fn json_strings(value: &serde_json::Value, path: String, out: &mut Vec<(String, String)>) {

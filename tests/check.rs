@@ -145,6 +145,12 @@ fn survey_counts_out_of_order() {
 }
 
 #[test]
+fn direction_override_that_reorders_what_was_typed() {
+    let facts = example().replace("preparer = \"", "preparer = \"\u{202E}");
+    assert_warns("override", &facts, "report.preparer", "U+202E");
+}
+
+#[test]
 fn missing_and_mistyped_fields() {
     assert_error(
         "missing",

@@ -27,6 +27,12 @@ static BUNDLED: &[(&str, &[u8])] = bundled![
     "NotoSerifCJKsc-Symbols.otf",
     // Rare ideographs in unit and place names.
     "DroidSansFallbackFull.ttf",
+    // Right-to-left scripts and emoji that units type into names and text.
+    "NotoNaskhArabic-Regular.ttf",
+    "NotoNaskhArabic-Bold.ttf",
+    "NotoSerifHebrew-Regular.ttf",
+    "NotoSerifHebrew-Bold.ttf",
+    "NotoColorEmoji.ttf",
 ];
 
 /// Parsed fonts plus the metadata Typst selects from.
@@ -87,6 +93,9 @@ mod tests {
         "FandolFang R",
         "Noto Serif CJK SC",
         "Droid Sans Fallback",
+        "Noto Naskh Arabic",
+        "Noto Serif Hebrew",
+        "Noto Color Emoji",
     ];
 
     #[test]
@@ -104,6 +113,15 @@ mod tests {
         let set = FontSet::bundled();
         for c in "≦⑪⑫㎡²仿宋䶮".chars() {
             assert!(set.covers(c), "{c}");
+        }
+    }
+
+    #[test]
+    fn covers_right_to_left_scripts_and_emoji() {
+        let set = FontSet::bundled();
+        for c in "مرحبا بالعالم ٠١٢ שלום עולם 😀👍🏽🇨🇳🥲🫠".chars()
+        {
+            assert!(set.covers(c), "{c} U+{:04X}", c as u32);
         }
         assert!(!set.covers('\u{E000}'));
     }

@@ -23,10 +23,14 @@ pub fn scratch(name: &str) -> PathBuf {
 }
 
 /// Text as the reader sees it: no whitespace and none of the invisible
-/// characters (zero-width breaks, direction marks) the layout may insert.
+/// characters (zero-width breaks, direction marks and embeddings) the layout
+/// or the text extraction may insert.
 pub fn squash(text: &str) -> String {
     text.chars()
-        .filter(|c| !c.is_whitespace() && !matches!(*c as u32, 0x200B..=0x200F | 0x2060))
+        .filter(|c| {
+            !c.is_whitespace()
+                && !matches!(*c as u32, 0x200B..=0x200F | 0x202A..=0x202E | 0x2060 | 0x2066..=0x2069)
+        })
         .collect()
 }
 
