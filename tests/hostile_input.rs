@@ -5,7 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
+use std::time::{Duration, Instant};
+
 use proptest::prelude::*;
+use proptest::test_runner::TestRunner;
 use zpbg::facts::FactsFile;
 use zpbg::figures::Figures;
 use zpbg::framework::Framework;
@@ -13,8 +16,7 @@ use zpbg::profile::Profile;
 use zpbg::scoring;
 
 fn example() -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("data/example.toml"))
-        .unwrap()
+    fixture("data/example.toml")
 }
 
 /// Loads, scores and writes the narrative of `text`; any `Err` is fine.
@@ -31,56 +33,139 @@ fn run(text: &str) {
     }
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+/// Any printable text, at most 400 characters.
+fn any_text() -> impl Strategy<Value = String> {
+    "\\PC{0,400}"
+}
 
-    #[test]
-    fn arbitrary_text_as_facts(text in "\\PC{0,400}") {
-        run(&text);
-    }
-
-    #[test]
-    fn arbitrary_text_as_framework(text in "\\PC{0,400}") {
-        let _ = Framework::parse(Path::new("fuzz.toml"), &text);
-    }
-
-    /// The example with one amount replaced by an extreme number.
-    #[test]
-    fn extreme_amounts(
-        field in prop::sample::select(vec![
-            "budget_full = 1865.30",
-            "actual = 412.50",
-            "budget = 320.00",
-            "previous = 3.20",
-            "valid = 372",
-            "value = 1500 }",
-            "actual = 1380",
-            "score = 3.5",
-        ]),
-        value in prop::sample::select(vec![
-            "0", "-0", "0.000000000000000000000001", "79228162514264337593543950335",
-            "-79228162514264337593543950335", "1e27", "1e-27", "99999999999999999999999999.99",
-            "4294967295", "-1", "1.7976931348623157e308", "nan", "inf",
-        ]),
-    ) {
+/// The example with one amount replaced by an extreme number.
+fn extreme_amounts() -> impl Strategy<Value = String> {
+    let field = prop::sample::select(vec![
+        "budget_full = 1865.30",
+        "actual = 412.50",
+        "budget = 320.00",
+        "previous = 3.20",
+        "valid = 372",
+        "value = 1500 }",
+        "actual = 1380",
+        "score = 3.5",
+    ]);
+    let value = prop::sample::select(vec![
+        "0",
+        "-0",
+        "0.000000000000000000000001",
+        "79228162514264337593543950335",
+        "-79228162514264337593543950335",
+        "1e27",
+        "1e-27",
+        "99999999999999999999999999.99",
+        "4294967295",
+        "-1",
+        "1.7976931348623157e308",
+        "nan",
+        "inf",
+    ]);
+    (field, value).prop_map(|(field, value)| {
         let (key, _) = field.split_once('=').unwrap();
         let suffix = if field.ends_with('}') { " }" } else { "" };
-        let text = example().replacen(field, &format!("{key}= {value}{suffix}"), 1);
-        run(&text);
-    }
+        example().replacen(field, &format!("{key}= {value}{suffix}"), 1)
+    })
+}
 
-    /// Real framework text with one line dropped or duplicated.
-    #[test]
-    fn damaged_frameworks(line in 0usize..200, duplicate in any::<bool>()) {
-        let fw = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/hunan-2020/framework.toml"),
-        ).unwrap();
-        let mut lines: Vec<&str> = fw.lines().collect();
-        if line < lines.len() {
-            if duplicate { lines.insert(line, lines[line]); } else { lines.remove(line); }
+/// `text` with one line dropped, duplicated or given another value, so the
+/// damage reaches the checks behind the TOML parser.
+fn damaged(text: String) -> impl Strategy<Value = String> {
+    let lines = text.lines().count();
+    let value = prop::sample::select(vec![
+        "\"\"",
+        "0",
+        "-1",
+        "1e400",
+        "[]",
+        "{}",
+        "\"达成\"",
+        "true",
+        "\"exclude\"",
+        "[\"\"]",
+        "{ op = \">=\", value = -5 }",
+        "\"x\"",
+    ]);
+    (0..lines.max(1), 0..3u8, value).prop_map(move |(line, how, value)| {
+        let mut out: Vec<String> = text.lines().map(str::to_string).collect();
+        match how {
+            0 => {
+                out.remove(line);
+            }
+            1 => out.insert(line, out[line].clone()),
+            _ => {
+                if let Some((key, _)) = out[line].split_once('=') {
+                    out[line] = format!("{key}= {value}");
+                }
+            }
         }
-        let _ = Framework::parse(Path::new("fw.toml"), &lines.join("\n"));
+        out.join("\n")
+    })
+}
+
+fn fixture(path: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
+}
+
+/// Draws `cases` inputs from `strategy` and feeds each to `test`; a panic is
+/// shrunk to a minimal input and reported.
+fn check<S: Strategy>(name: &str, cases: u32, strategy: S, test: impl Fn(S::Value))
+where
+    S::Value: std::fmt::Debug,
+{
+    let config = ProptestConfig {
+        cases,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    if let Err(e) = TestRunner::new(config).run(&strategy, |value| {
+        test(value);
+        Ok(())
+    }) {
+        panic!("{name}: {e}\nAdd the minimal input to tests/regressions/.");
     }
+}
+
+/// 64 cases of each property per round. A normal test run does one round;
+/// CI's fuzz step sets `ZPBG_FUZZ_SECONDS` and rounds go on, with fresh
+/// random inputs, until that time is spent.
+#[test]
+fn hostile_input_never_panics() {
+    let budget = std::env::var("ZPBG_FUZZ_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .map_or(Duration::ZERO, Duration::from_secs);
+    let start = Instant::now();
+    let mut rounds = 0;
+    loop {
+        check("arbitrary text as facts", 64, any_text(), |t| run(&t));
+        check("arbitrary text as framework", 64, any_text(), |t| {
+            let _ = Framework::parse(Path::new("fuzz.toml"), &t);
+        });
+        check("extreme amounts", 64, extreme_amounts(), |t| run(&t));
+        for facts in [
+            "data/example.toml",
+            "tests/fixtures/ref000.toml",
+            "tests/fixtures/ref001.toml",
+        ] {
+            check(facts, 64, damaged(fixture(facts)), |t| run(&t));
+        }
+        for fw in ["hunan-2024", "hunan-2020", "henan-2022"] {
+            let path = format!("templates/{fw}/framework.toml");
+            check(&path, 64, damaged(fixture(&path)), |t| {
+                let _ = Framework::parse(Path::new("fw.toml"), &t);
+            });
+        }
+        rounds += 1;
+        if start.elapsed() >= budget {
+            break;
+        }
+    }
+    eprintln!("{rounds} rounds in {:.1?}", start.elapsed());
 }
 
 #[test]
