@@ -35,6 +35,8 @@ pub struct Options<'a> {
     pub default_profile: &'a str,
     /// How many units render at once; one per core when `None`.
     pub jobs: Option<usize>,
+    /// Render even when a character has no glyph (it prints as a box).
+    pub allow_missing_glyphs: bool,
 }
 
 /// Writes one PDF per unit and the summary into `out_dir`, and returns how
@@ -60,7 +62,7 @@ pub fn run(opts: &Options) -> Result<usize> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .clamp(1, units.len().max(1));
 
-    let outcomes = render_all(&units, &profiles, jobs);
+    let outcomes = render_all(&units, &profiles, jobs, !opts.allow_missing_glyphs);
 
     let mut done = Vec::new();
     let mut failed = Vec::new();
@@ -92,7 +94,12 @@ pub fn run(opts: &Options) -> Result<usize> {
 /// Renders the units on `jobs` threads that take the next unit from a shared
 /// counter, reporting progress as each finishes; the outcomes come back in
 /// the units' order.
-fn render_all(units: &[Unit], profiles: &Profiles, jobs: usize) -> Vec<Outcome> {
+fn render_all(
+    units: &[Unit],
+    profiles: &Profiles,
+    jobs: usize,
+    check_glyphs: bool,
+) -> Vec<Outcome> {
     let mut progress = Progress::new(units.len());
     let mut outcomes: Vec<Option<Outcome>> =
         std::iter::repeat_with(|| None).take(units.len()).collect();
@@ -107,12 +114,12 @@ fn render_all(units: &[Unit], profiles: &Profiles, jobs: usize) -> Vec<Outcome> 
                     let Some(unit) = units.get(index) else { break };
                     // A panic is a bug, but it should cost one unit, not the batch;
                     // the panic hook has already printed its message.
-                    let outcome =
-                        std::panic::catch_unwind(AssertUnwindSafe(|| render_unit(unit, profiles)))
-                            .unwrap_or_else(|_| {
-                                Err("内部错误（见上方的 panic 信息），请向 zpbg 维护者报告。"
-                                    .into())
-                            });
+                    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                        render_unit(unit, profiles, check_glyphs)
+                    }))
+                    .unwrap_or_else(|_| {
+                        Err("内部错误（见上方的 panic 信息），请向 zpbg 维护者报告。".into())
+                    });
                     if tx.send((index, outcome)).is_err() {
                         break;
                     }
@@ -258,13 +265,15 @@ impl Profiles<'_> {
     }
 }
 
-fn render_unit(unit: &Unit, profiles: &Profiles) -> Outcome {
+fn render_unit(unit: &Unit, profiles: &Profiles, check_glyphs: bool) -> Outcome {
     let text = |err: Error| err.to_string();
     let pdf = unit.pdf.as_ref().map_err(Clone::clone)?;
     let facts = FactsFile::load(&unit.facts).map_err(text)?;
     let profile = profiles.get(&facts)?;
     let report = pipeline::build(&profile, &facts, None).map_err(text)?;
-    crate::glyphs::check(&facts, &report.data, render::FontSet::bundled()).map_err(text)?;
+    if check_glyphs {
+        crate::glyphs::check(&facts, &report.data, render::FontSet::bundled()).map_err(text)?;
+    }
     let bytes = pipeline::pdf(&profile, &report.data, None).map_err(text)?;
     // Only a finished PDF replaces an earlier one.
     write_atomically(pdf, &bytes).map_err(text)?;

@@ -91,6 +91,9 @@ enum Command {
         /// 同时生成的报告数；默认为 CPU 核数。
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
         jobs: Option<u16>,
+        /// 即使有字符缺少字形（将显示为方框）也生成 PDF。
+        #[arg(long)]
+        allow_missing_glyphs: bool,
     },
     /// 列出内置模板配置。
     Profiles,
@@ -202,6 +205,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             output,
             profile,
             jobs,
+            allow_missing_glyphs,
         } => {
             let failed = zpbg::batch::run(&zpbg::batch::Options {
                 inputs: &inputs,
@@ -209,6 +213,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 profile: profile.as_deref(),
                 default_profile: DEFAULT_PROFILE,
                 jobs: jobs.map(usize::from),
+                allow_missing_glyphs,
             })?;
             Ok(ExitCode::from(if failed > 0 { 1 } else { 0 }))
         }

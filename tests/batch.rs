@@ -387,3 +387,48 @@ fn usage_problems_stop_the_run_with_code_2() {
     ]);
     assert!(err.contains("--jobs"), "{err}");
 }
+
+#[test]
+fn a_missing_glyph_fails_its_unit_unless_allowed() {
+    let dir = scratch("glyph");
+    let units = dir.join("units");
+    std::fs::create_dir_all(&units).unwrap();
+    let example = read("data/example.toml");
+    std::fs::write(units.join("good.toml"), &example).unwrap();
+    std::fs::write(
+        units.join("boxed.toml"),
+        edit(
+            &example,
+            "preparer = \"王某某\"",
+            "preparer = \"王\u{E123}\"",
+        ),
+    )
+    .unwrap();
+    let out_dir = dir.join("out");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "batch",
+            units.to_str().unwrap(),
+            "-o",
+            out_dir.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        zpbg(&args)
+    };
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("boxed.toml") && err.contains("U+E123"),
+        "{err}"
+    );
+    assert!(out_dir.join("good.pdf").exists());
+    assert!(!out_dir.join("boxed.pdf").exists());
+    let out = run(&["--allow-missing-glyphs"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out_dir.join("boxed.pdf").exists());
+}
