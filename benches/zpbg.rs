@@ -277,7 +277,7 @@ impl Bench {
                 .arg("--font-path")
                 .arg(emitted.join("fonts"))
                 .arg("--ignore-system-fonts")
-                .arg(emitted.join("hunan-2024/report.typ"))
+                .arg(emitted.join("report.typ"))
                 .arg(&theirs);
             cmd
         };

@@ -2,6 +2,8 @@
 //! checked against the bundled fonts, so nothing prints as a tofu box. A
 //! character from the facts is reported with the field it came from.
 
+use std::collections::HashMap;
+
 use crate::error::{Error, Result};
 use crate::facts::FactsFile;
 use crate::render::FontSet;
@@ -16,9 +18,28 @@ fn invisible(c: char) -> bool {
             | 0xFE00..=0xFE0F | 0xFEFF | 0xE0000..=0xE007F)
 }
 
-/// The first character of `text` no bundled font can draw.
-fn first_missing(text: &str, fonts: &FontSet) -> Option<char> {
-    text.chars().find(|c| !invisible(*c) && !fonts.covers(*c))
+/// Answers "can a font draw this?" once per distinct character: a report
+/// repeats a few thousand characters tens of thousands of times, and asking
+/// the fonts each time cost more than typesetting.
+struct Coverage<'a> {
+    fonts: &'a FontSet,
+    known: HashMap<char, bool>,
+}
+
+impl<'a> Coverage<'a> {
+    fn new(fonts: &'a FontSet) -> Self {
+        Coverage {
+            fonts,
+            known: HashMap::new(),
+        }
+    }
+
+    /// The first character of `text` no bundled font can draw.
+    fn first_missing(&mut self, text: &str) -> Option<char> {
+        let Coverage { fonts, known } = self;
+        text.chars()
+            .find(|&c| !invisible(c) && !*known.entry(c).or_insert_with(|| fonts.covers(c)))
+    }
 }
 
 /// Checks the facts' text fields first (to name the field), then everything
@@ -29,8 +50,9 @@ pub fn check(facts: &FactsFile, data: &ReportData, fonts: &FontSet) -> Result<()
         field,
         character: c,
     };
+    let mut coverage = Coverage::new(fonts);
     for (field, text) in facts.text_fields() {
-        if let Some(c) = first_missing(&text, fonts) {
+        if let Some(c) = coverage.first_missing(&text) {
             return Err(missing(field, c));
         }
     }
@@ -38,7 +60,7 @@ pub fn check(facts: &FactsFile, data: &ReportData, fonts: &FontSet) -> Result<()
     let mut strings = Vec::new();
     json_strings(&value, String::new(), &mut strings);
     for (field, text) in strings {
-        if let Some(c) = first_missing(&text, fonts) {
+        if let Some(c) = coverage.first_missing(&text) {
             return Err(missing(format!("（模板生成的文字）{field}"), c));
         }
     }
@@ -68,12 +90,13 @@ mod tests {
 
     #[test]
     fn fallback_fonts_cover_what_fandol_lacks() {
-        let fonts = FontSet::bundled();
-        assert_eq!(first_missing("≦⑪⑫㎡²，。“”（）１２３", fonts), None);
+        let mut coverage = Coverage::new(FontSet::bundled());
+        assert_eq!(coverage.first_missing("≦⑪⑫㎡²，。“”（）１２３"), None);
         // Zero-width joiners and direction marks need no glyph.
-        assert_eq!(first_missing("a\u{200D}b\u{202E}c\u{FEFF}", fonts), None);
-        // Private use: no font draws it.
-        assert_eq!(first_missing("x\u{E123}", fonts), Some('\u{E123}'));
+        assert_eq!(coverage.first_missing("a\u{200D}b\u{202E}c\u{FEFF}"), None);
+        // Private use: no font draws it, asked or remembered.
+        assert_eq!(coverage.first_missing("x\u{E123}"), Some('\u{E123}'));
+        assert_eq!(coverage.first_missing("y\u{E123}"), Some('\u{E123}'));
     }
 
     #[test]
@@ -82,7 +105,7 @@ mod tests {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             let text = std::fs::read_to_string(&path).unwrap();
-            if let Some(c) = first_missing(&text, FontSet::bundled()) {
+            if let Some(c) = Coverage::new(FontSet::bundled()).first_missing(&text) {
                 panic!(
                     "{}: U+{:04X} 「{c}」 has no glyph",
                     path.display(),
