@@ -328,7 +328,7 @@ impl Bench {
     }
 
     fn batch(&mut self) {
-        let runs = self.runs.min(3);
+        let runs = self.runs.min(5);
         writeln!(
             self.report,
             "\n## `batch` of {} units against {} separate `gen` runs ({runs} runs each)\n",
@@ -339,44 +339,47 @@ impl Bench {
         write_units(&units, self.units);
         let out = self.scratch.join("batch-out");
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let batch = self.series(
-            || zpbg(&[Path::new("batch"), &units, Path::new("-o"), &out]),
-            runs,
-        );
-        let batch1 = self.series(
-            || {
-                zpbg(&[
+        let files: Vec<PathBuf> = (1..=self.units)
+            .map(|i| units.join(format!("unit{i:03}.toml")))
+            .collect();
+        let pdf = self.scratch.join("separate.pdf");
+        let separate_gens = || {
+            let start = Instant::now();
+            let mut peak = 0;
+            for file in &files {
+                let s = measure(
+                    &mut zpbg(&[Path::new("gen"), file, Path::new("-o"), &pdf]),
+                    &self.scratch,
+                );
+                peak = peak.max(s.peak_kib);
+            }
+            Sample {
+                wall: start.elapsed(),
+                peak_kib: peak,
+            }
+        };
+        // Interleaved, so that all three see the same machine.
+        let (mut batch, mut batch1, mut separate) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..runs {
+            batch.push(measure(
+                &mut zpbg(&[Path::new("batch"), &units, Path::new("-o"), &out]),
+                &self.scratch,
+            ));
+            batch1.push(measure(
+                &mut zpbg(&[
                     Path::new("batch"),
                     &units,
                     Path::new("-o"),
                     &out,
                     Path::new("--jobs"),
                     Path::new("1"),
-                ])
-            },
-            runs,
-        );
-        let files: Vec<PathBuf> = (1..=self.units)
-            .map(|i| units.join(format!("unit{i:03}.toml")))
-            .collect();
-        let separate: Vec<Sample> = (0..runs)
-            .map(|_| {
-                let start = Instant::now();
-                let mut peak = 0;
-                for file in &files {
-                    let pdf = self.scratch.join("separate.pdf");
-                    let s = measure(
-                        &mut zpbg(&[Path::new("gen"), file, Path::new("-o"), &pdf]),
-                        &self.scratch,
-                    );
-                    peak = peak.max(s.peak_kib);
-                }
-                Sample {
-                    wall: start.elapsed(),
-                    peak_kib: peak,
-                }
-            })
-            .collect();
+                ]),
+                &self.scratch,
+            ));
+            separate.push(separate_gens());
+        }
+        let batch = Series { samples: batch };
+        let batch1 = Series { samples: batch1 };
         let separate = Series { samples: separate };
         let n = self.units as f64;
         self.row(&[
