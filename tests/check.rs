@@ -1,25 +1,20 @@
 //! `zpbg check`: every error kind and every consistency warning, each
 //! triggered by editing a real facts file, with the field named.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
+
+use common::{root, scratch, zpbg};
 
 /// Writes `facts` to a scratch file and runs `zpbg check` on it.
 fn check(name: &str, facts: &str, extra: &[&str]) -> Output {
-    let dir = std::env::temp_dir().join(format!("zpbg-check-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch(&format!("check-{name}"));
     let path = dir.join(format!("{name}.toml"));
     std::fs::write(&path, facts).unwrap();
-    Command::new(env!("CARGO_BIN_EXE_zpbg"))
-        .arg("check")
-        .arg(&path)
-        .args(extra)
-        .output()
-        .unwrap()
+    let mut args = vec!["check", path.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    zpbg(&args)
 }
 
 fn example() -> String {
@@ -213,15 +208,7 @@ fn not_applicable_where_the_framework_forbids_it() {
 
 #[test]
 fn init_for_every_profile_checks_and_renders() {
-    let dir = std::env::temp_dir().join(format!("zpbg-init-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let zpbg = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_zpbg"))
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let dir = scratch("init");
     for profile in ["hunan-2024", "hunan-2020", "henan-2022"] {
         let facts = dir.join(format!("{profile}.toml"));
         let facts = facts.to_str().unwrap();

@@ -539,7 +539,8 @@ fn a_profile_template_cannot_read_outside_the_profile() {
 
 #[test]
 fn emit_typst_writes_the_source_data_and_fonts() {
-    let dir = scratch("emit").join("typst");
+    let scratch = scratch("emit");
+    let dir = scratch.join("typst");
     let facts = root().join("data/example.toml");
     let out = zpbg(&[
         "gen",
