@@ -136,9 +136,9 @@ impl Bench {
         writeln!(self.report, "| {} |", cells.join(" | ")).unwrap();
     }
 
-    fn series(&self, mut make: impl FnMut() -> Command, runs: usize) -> Series {
+    fn series(&self, mut make: impl FnMut() -> Command) -> Series {
         Series {
-            samples: (0..runs)
+            samples: (0..self.runs)
                 .map(|_| measure(&mut make(), &self.scratch))
                 .collect(),
         }
@@ -167,10 +167,7 @@ impl Bench {
         ] {
             let input = root().join(facts);
             let pdf = self.scratch.join(format!("{profile}.pdf"));
-            let series = self.series(
-                || zpbg(&[Path::new("gen"), &input, Path::new("-o"), &pdf]),
-                self.runs,
-            );
+            let series = self.series(|| zpbg(&[Path::new("gen"), &input, Path::new("-o"), &pdf]));
             self.row(&[
                 profile.into(),
                 format!("`{facts}`"),
@@ -185,17 +182,14 @@ impl Bench {
     fn score(&mut self) {
         writeln!(self.report, "\n## Score only\n").unwrap();
         let input = root().join("data/example.toml");
-        let series = self.series(
-            || {
-                zpbg(&[
-                    Path::new("score"),
-                    &input,
-                    Path::new("--format"),
-                    Path::new("json"),
-                ])
-            },
-            self.runs,
-        );
+        let series = self.series(|| {
+            zpbg(&[
+                Path::new("score"),
+                &input,
+                Path::new("--format"),
+                Path::new("json"),
+            ])
+        });
         self.row(&[
             "run".into(),
             "median wall".into(),
