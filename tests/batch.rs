@@ -4,11 +4,7 @@
 
 mod common;
 
-use common::{pdf_text, root, scratch, squash, zpbg};
-
-fn read(path: &str) -> String {
-    std::fs::read_to_string(root().join(path)).unwrap()
-}
+use common::{assert_ok, pdf_text, read, root, scratch, squash, zpbg};
 
 /// `text` with `from` replaced, which must occur.
 fn edit(text: &str, from: &str, to: &str) -> String {
@@ -425,10 +421,6 @@ fn a_missing_glyph_fails_its_unit_unless_allowed() {
     assert!(out_dir.join("good.pdf").exists());
     assert!(!out_dir.join("boxed.pdf").exists());
     let out = run(&["--allow-missing-glyphs"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     assert!(out_dir.join("boxed.pdf").exists());
 }

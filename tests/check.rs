@@ -5,7 +5,7 @@ use std::process::Output;
 
 mod common;
 
-use common::{root, scratch, zpbg};
+use common::{read, scratch, zpbg};
 
 /// Writes `facts` to a scratch file and runs `zpbg check` on it.
 fn check(name: &str, facts: &str, extra: &[&str]) -> Output {
@@ -15,14 +15,6 @@ fn check(name: &str, facts: &str, extra: &[&str]) -> Output {
     let mut args = vec!["check", path.to_str().unwrap()];
     args.extend_from_slice(extra);
     zpbg(&args)
-}
-
-fn example() -> String {
-    std::fs::read_to_string(root().join("data/example.toml")).unwrap()
-}
-
-fn ref000() -> String {
-    std::fs::read_to_string(root().join("tests/fixtures/ref000.toml")).unwrap()
 }
 
 fn stderr(out: &Output) -> String {
@@ -57,7 +49,7 @@ fn clean_files_pass() {
         "tests/fixtures/ref001.toml",
         "tests/fixtures/ref002.toml",
     ] {
-        let text = std::fs::read_to_string(root().join(facts)).unwrap();
+        let text = read(facts);
         let out = check("clean", &text, &["--strict"]);
         assert_eq!(out.status.code(), Some(0), "{facts}: {}", stderr(&out));
         assert!(stderr(&out).contains("检查通过"));
@@ -67,7 +59,7 @@ fn clean_files_pass() {
 #[test]
 fn carryover_that_does_not_balance() {
     // 35.20 + 1800 − 1825.19 = 10.01, not the 40.11 written.
-    let facts = example().replace(
+    let facts = read("data/example.toml").replace(
         "carryover_end = 40.11",
         "carryover_end = 40.11\nincome = 1800",
     );
@@ -81,7 +73,7 @@ fn carryover_that_does_not_balance() {
 
 #[test]
 fn reported_expenditure_that_is_not_the_sum_of_its_parts() {
-    let facts = example().replace(
+    let facts = read("data/example.toml").replace(
         "carryover_end = 40.11",
         "carryover_end = 40.11\nexpenditure_reported = 1830",
     );
@@ -95,7 +87,7 @@ fn reported_expenditure_that_is_not_the_sum_of_its_parts() {
 
 #[test]
 fn three_public_kinds_that_do_not_add_up() {
-    let facts = example().replace(
+    let facts = read("data/example.toml").replace(
         "[three_public.overseas]",
         "[three_public.total]\nprevious = 11.80\nbudget = 11.00\nactual = 10.50\n\n[three_public.overseas]",
     );
@@ -109,7 +101,7 @@ fn three_public_kinds_that_do_not_add_up() {
 
 #[test]
 fn more_staff_than_establishment() {
-    let facts = example().replace(
+    let facts = read("data/example.toml").replace(
         "{ name = \"行政\", establishment = 22, actual = 20 }",
         "{ name = \"行政\", establishment = 22, actual = 26 }",
     );
@@ -123,14 +115,14 @@ fn more_staff_than_establishment() {
 
 #[test]
 fn survey_counts_out_of_order() {
-    let facts = example().replace("returned = 384", "returned = 360");
+    let facts = read("data/example.toml").replace("returned = 384", "returned = 360");
     assert_warns(
         "valid",
         &facts,
         "survey.valid",
         "有效问卷 372 份多于回收问卷 360 份",
     );
-    let facts = example().replace("returned = 384", "returned = 410");
+    let facts = read("data/example.toml").replace("returned = 384", "returned = 410");
     assert_warns(
         "returned",
         &facts,
@@ -141,7 +133,7 @@ fn survey_counts_out_of_order() {
 
 #[test]
 fn direction_override_that_reorders_what_was_typed() {
-    let facts = example().replace("preparer = \"", "preparer = \"\u{202E}");
+    let facts = read("data/example.toml").replace("preparer = \"", "preparer = \"\u{202E}");
     assert_warns("override", &facts, "report.preparer", "U+202E");
 }
 
@@ -149,10 +141,10 @@ fn direction_override_that_reorders_what_was_typed() {
 fn missing_and_mistyped_fields() {
     assert_error(
         "missing",
-        &example().replace("budget_full = 1865.30\n", ""),
+        &read("data/example.toml").replace("budget_full = 1865.30\n", ""),
         "缺少必填字段 budget_full",
     );
-    let facts = example().replace("year = 2025", "year = \"二〇二五\"");
+    let facts = read("data/example.toml").replace("year = 2025", "year = \"二〇二五\"");
     let line = facts.lines().position(|l| l.contains("二〇二五")).unwrap() + 1;
     let err = assert_error("mistyped", &facts, "year");
     assert!(err.contains(&format!("mistyped.toml:{line}:")), "{err}");
@@ -164,7 +156,7 @@ fn missing_and_mistyped_fields() {
 
 #[test]
 fn unknown_indicator_ids() {
-    let facts = ref000().replace(
+    let facts = read("tests/fixtures/ref000.toml").replace(
         "[assess.\"process.management.rules\"]",
         "[assess.\"process.management.rule\"]",
     );
@@ -173,7 +165,8 @@ fn unknown_indicator_ids() {
         err.contains("process.management.rules（管理制度健全性）"),
         "{err}"
     );
-    let facts = example().replace("branch = \"output.quality\"", "branch = \"output.qualty\"");
+    let facts = read("data/example.toml")
+        .replace("branch = \"output.quality\"", "branch = \"output.qualty\"");
     assert_error("unknown-branch", &facts, "indicators.branch");
 }
 
@@ -181,18 +174,18 @@ fn unknown_indicator_ids() {
 fn values_out_of_range() {
     let err = assert_error(
         "negative",
-        &example().replace("actual = 91.27", "actual = -91.27"),
+        &read("data/example.toml").replace("actual = 91.27", "actual = -91.27"),
         "money.basic.public.actual",
     );
     assert!(err.contains("不能为负数"), "{err}");
     // An assessor's score outside its tier.
-    let facts = example().replace(
+    let facts = read("data/example.toml").replace(
         "tier = \"部分达成\"\nscore = 3.5",
         "tier = \"部分达成\"\nscore = 4.5",
     );
     let err = assert_error("tier", &facts, "indicators.score");
     assert!(err.contains("3–4") && err.contains("4.5"), "{err}");
-    let facts = example().replace("satisfied = 348", "satisfied = 380");
+    let facts = read("data/example.toml").replace("satisfied = 348", "satisfied = 380");
     assert_error("satisfied", &facts, "survey.satisfied");
 }
 
@@ -200,7 +193,7 @@ fn values_out_of_range() {
 fn not_applicable_where_the_framework_forbids_it() {
     let facts = format!(
         "{}\n[assess.\"input.allocation.staff\"]\nna = true\n",
-        ref000()
+        read("tests/fixtures/ref000.toml")
     );
     let err = assert_error("na", &facts, "assess.input.allocation.staff.na");
     assert!(err.contains("不允许标记为不适用"), "{err}");

@@ -5,15 +5,11 @@ use std::path::Path;
 
 mod common;
 
-use common::{pdf_text, root, scratch, squash, zpbg};
+use common::{assert_ok, pdf_text, read, root, scratch, squash, zpbg};
 
 fn gen_pdf(facts: &Path, out: &Path) -> Vec<u8> {
     let output = zpbg(&["gen", facts.to_str().unwrap(), "-o", out.to_str().unwrap()]);
-    assert!(
-        output.status.success(),
-        "zpbg gen failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_ok(&output);
     std::fs::read(out).unwrap()
 }
 
@@ -111,7 +107,7 @@ fn same_facts_give_identical_bytes() {
 fn user_text_prints_literally() {
     let dir = scratch("literal");
     let hostile = r"#panic() [x] *b* _i_ $x^2$ @ref <lbl> \ `code` {{ year }} {% if %}";
-    let example = std::fs::read_to_string(root().join("data/example.toml")).unwrap();
+    let example = read("data/example.toml");
     let facts = example
         .replace(
             "name = \"示例县人力资源和社会保障局\"",
@@ -214,7 +210,7 @@ fn bad_input_names_line_and_keeps_good_pdf() {
     let dir = scratch("bad");
     let pdf = dir.join("report.pdf");
     std::fs::write(&pdf, b"good earlier report").unwrap();
-    let example = std::fs::read_to_string(root().join("data/example.toml")).unwrap();
+    let example = read("data/example.toml");
     let bad = example.replace("budget_full = 1865.30", "budget_full = \"很多\"");
     let line = bad.lines().position(|l| l.contains("很多")).unwrap() + 1;
     let path = dir.join("bad.toml");
@@ -236,7 +232,7 @@ fn bad_input_names_line_and_keeps_good_pdf() {
 #[test]
 fn missing_fact_for_a_rate_is_named() {
     let dir = scratch("missing-fact");
-    let example = std::fs::read_to_string(root().join("data/example.toml")).unwrap();
+    let example = read("data/example.toml");
     let start = example.find("[survey]").unwrap();
     let end = start + example[start..].find("\n\n").unwrap();
     let facts = format!("{}{}", &example[..start], &example[end..]);
@@ -257,7 +253,7 @@ fn missing_fact_for_a_rate_is_named() {
 #[test]
 fn a_clean_year_with_no_text_still_reads_sensibly() {
     let dir = scratch("clean");
-    let reference = std::fs::read_to_string(root().join("tests/fixtures/ref002.toml")).unwrap();
+    let reference = read("tests/fixtures/ref002.toml");
     // Reference 002 without its free text, and with full budget execution.
     let facts = reference[..reference.find("[text]").unwrap()]
         .replace("budget_full = 1430.40", "budget_full = 1429.40")
@@ -265,11 +261,7 @@ fn a_clean_year_with_no_text_still_reads_sensibly() {
     let path = dir.join("clean.toml");
     std::fs::write(&path, facts).unwrap();
     let out = zpbg(&["gen", path.to_str().unwrap(), "--section", "problems"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("各项绩效指标均达到年度目标"), "{text}");
     let pdf = dir.join("clean.pdf");
@@ -323,11 +315,7 @@ fn a_profile_folder_unknown_to_the_binary_works_end_to_end() {
         "-o",
         pdf.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let text = pdf_text(&pdf);
     // 在职人员控制率 105% → 7.5; 预算执行率 92% of ≥95% → 19.37; checklist 4;
     // one case −2 → 6; 楼堂馆所 N/A full 8; 政府采购 N/A excluded; 绩效监控
@@ -363,11 +351,7 @@ fn score_json(facts: &str) -> serde_json::Value {
         "--format",
         "json",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -465,9 +449,8 @@ fn every_builtin_profile_renders_its_reference() {
 #[test]
 fn a_character_no_font_has_is_refused_with_its_field() {
     let dir = scratch("glyph");
-    let facts = std::fs::read_to_string(root().join("data/example.toml"))
-        .unwrap()
-        .replace("preparer = \"王某某\"", "preparer = \"王\u{E123}\"");
+    let facts =
+        read("data/example.toml").replace("preparer = \"王某某\"", "preparer = \"王\u{E123}\"");
     let path = dir.join("glyph.toml");
     std::fs::write(&path, facts).unwrap();
     let pdf = dir.join("glyph.pdf");
@@ -550,11 +533,7 @@ fn emit_typst_writes_the_source_data_and_fonts() {
         "-o",
         dir.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     assert!(String::from_utf8_lossy(&out.stderr).contains("typst compile --root"));
     let main = std::fs::read_to_string(dir.join("report.typ")).unwrap();
     assert!(main.contains("json(\"/data.json\")"));
@@ -580,11 +559,7 @@ fn pdf_a_output_carries_its_conformance_and_metadata() {
             "-o",
             pdf.to_str().unwrap(),
         ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_ok(&out);
         let bytes = std::fs::read(&pdf).unwrap();
         let raw = String::from_utf8_lossy(&bytes);
         assert!(
@@ -636,11 +611,7 @@ fn batch_output_does_not_depend_on_the_thread_count() {
             "--jobs",
             jobs,
         ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_ok(&out);
         let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&out_dir)
             .unwrap()
             .map(|e| e.unwrap().path())

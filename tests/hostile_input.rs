@@ -3,7 +3,7 @@
 //! error — never a panic, an overflow or a hang. Inputs that once failed
 //! are kept in tests/regressions/ and replayed here.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use std::time::{Duration, Instant};
 
@@ -15,9 +15,9 @@ use zpbg::framework::Framework;
 use zpbg::profile::Profile;
 use zpbg::scoring;
 
-fn example() -> String {
-    fixture("data/example.toml")
-}
+mod common;
+
+use common::{read, root};
 
 /// Loads, scores and writes the narrative of `text`; any `Err` is fine.
 fn run(text: &str) {
@@ -65,10 +65,11 @@ fn extreme_amounts() -> impl Strategy<Value = String> {
         "nan",
         "inf",
     ]);
-    (field, value).prop_map(|(field, value)| {
+    let example = read("data/example.toml");
+    (field, value).prop_map(move |(field, value)| {
         let (key, _) = field.split_once('=').unwrap();
         let suffix = if field.ends_with('}') { " }" } else { "" };
-        example().replacen(field, &format!("{key}= {value}{suffix}"), 1)
+        example.replacen(field, &format!("{key}= {value}{suffix}"), 1)
     })
 }
 
@@ -105,10 +106,6 @@ fn damaged(text: String) -> impl Strategy<Value = String> {
         }
         out.join("\n")
     })
-}
-
-fn fixture(path: &str) -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
 }
 
 /// Draws `cases` inputs from `strategy` and feeds each to `test`; a panic is
@@ -152,11 +149,11 @@ fn hostile_input_never_panics() {
             "tests/fixtures/ref000.toml",
             "tests/fixtures/ref001.toml",
         ] {
-            check(facts, 64, damaged(fixture(facts)), |t| run(&t));
+            check(facts, 64, damaged(read(facts)), |t| run(&t));
         }
         for fw in ["hunan-2024", "hunan-2020", "henan-2022"] {
             let path = format!("templates/{fw}/framework.toml");
-            check(&path, 64, damaged(fixture(&path)), |t| {
+            check(&path, 64, damaged(read(&path)), |t| {
                 let _ = Framework::parse(Path::new("fw.toml"), &t);
             });
         }
@@ -170,7 +167,7 @@ fn hostile_input_never_panics() {
 
 #[test]
 fn regression_corpus() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/regressions");
+    let dir = root().join("tests/regressions");
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "toml") {

@@ -6,7 +6,7 @@ use toml::Value;
 
 mod common;
 
-use common::{pdf_text, root, scratch, squash, zpbg};
+use common::{assert_ok, pdf_text, read, scratch, squash, zpbg};
 
 const CORPUS: &[&str] = &[
     r#"#read("/etc/passwd")"#,
@@ -59,7 +59,7 @@ fn set(table: &mut Value, path: &[&str], value: Value) {
 
 #[test]
 fn hostile_text_in_every_field_prints_literally() {
-    let example = std::fs::read_to_string(root().join("data/example.toml")).unwrap();
+    let example = read("data/example.toml");
     let mut facts: Value = toml::from_str(&example).unwrap();
     let fields: &[&[&str]] = &[
         &["unit", "name"],
@@ -108,11 +108,7 @@ fn hostile_text_in_every_field_prints_literally() {
     std::fs::write(&path, toml::to_string(&facts).unwrap()).unwrap();
     let pdf = dir.join("hostile.pdf");
     let out = zpbg(&["gen", path.to_str().unwrap(), "-o", pdf.to_str().unwrap()]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let text = pdf_text(&pdf);
     for hostile in CORPUS {
         let typed = format!("甲{hostile}乙");

@@ -16,6 +16,20 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// A file of the repository, by its path from the root, as text.
+pub fn read(path: &str) -> String {
+    std::fs::read_to_string(root().join(path)).unwrap()
+}
+
+/// Fails the test with zpbg's own message unless the run succeeded.
+pub fn assert_ok(out: &Output) {
+    assert!(
+        out.status.success(),
+        "zpbg failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// A scratch directory unique to one test of one test binary. It is removed
 /// when the test passes and kept for inspection when it fails.
 pub struct Scratch(PathBuf);
