@@ -712,11 +712,9 @@ fn translate_toml_message(message: &str) -> String {
     }
 }
 
+/// The smallest valid facts file, for other modules' tests to build on.
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const MINIMAL: &str = r#"
+pub(crate) const MINIMAL: &str = r#"
 [unit]
 name = "测试局"
 [report]
@@ -729,6 +727,10 @@ budget_full = 100
 basic.personnel = { budget = 50, actual = 48 }
 basic.public = { budget = 10, actual = 9.5 }
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
 
     #[test]
     fn parses_minimal_file() {

@@ -1113,19 +1113,12 @@ role = "bonus"
 rule = { kind = "assessor" }
 "#;
 
-    const FACTS: &str = r#"
-[unit]
-name = "测试局"
-[report]
-year = 2024
-date = 2025-05-01
-[staffing]
-establishment = 10
-actual = 9
-[money]
-budget_full = 100
-basic.personnel = { budget = 50, actual = 48 }
-basic.public = { budget = 10, actual = 9.5 }
+    /// The minimal facts plus a finding for every assessed indicator.
+    fn facts() -> String {
+        format!("{}{ASSESSED}", crate::facts::MINIMAL)
+    }
+
+    const ASSESSED: &str = r#"
 [procurement]
 budget = 100
 actual = 89
@@ -1170,7 +1163,7 @@ reason = "获省级表彰"
 
     #[test]
     fn every_assessed_rule_kind() {
-        let sheet = sheet_with(FACTS).unwrap();
+        let sheet = sheet_with(&facts()).unwrap();
         assert_eq!(leaf(&sheet, "a.rules").score, dec("6"));
         let reason = &leaf(&sheet, "a.rules")
             .leaf
@@ -1192,7 +1185,7 @@ reason = "获省级表彰"
 
     #[test]
     fn not_applicable_full_marks() {
-        let sheet = sheet_with(FACTS).unwrap();
+        let sheet = sheet_with(&facts()).unwrap();
         let building = leaf(&sheet, "a.building");
         assert_eq!(building.score, dec("5"));
         assert_eq!(building.not_applicable, Some(NotApplicable::Full));
@@ -1203,7 +1196,8 @@ reason = "获省级表彰"
     #[test]
     fn not_applicable_leaves_the_base_and_converts() {
         let facts = format!(
-            "{FACTS}\n[assess.\"a.procurement\"]\nna = true\nreason = \"本年度无政府采购\"\n"
+            "{}\n[assess.\"a.procurement\"]\nna = true\nreason = \"本年度无政府采购\"\n",
+            facts()
         );
         let facts = facts.replace("[procurement]\nbudget = 100\nactual = 89\n", "");
         let sheet = sheet_with(&facts).unwrap();
@@ -1222,7 +1216,7 @@ reason = "获省级表彰"
 
     #[test]
     fn bonus_sits_outside_the_base() {
-        let sheet = sheet_with(FACTS).unwrap();
+        let sheet = sheet_with(&facts()).unwrap();
         assert_eq!(sheet.raw, dec("83"));
         assert_eq!(sheet.bonus, dec("2"));
         assert_eq!(sheet.total, dec("85"));
@@ -1233,11 +1227,11 @@ reason = "获省级表彰"
     #[test]
     fn penalty_comes_off_the_total_with_a_floor_of_zero() {
         let framework = FRAMEWORK.replace("role = \"bonus\"", "role = \"penalty\"");
-        let sheet = sheet_for(&framework, FACTS).unwrap();
+        let sheet = sheet_for(&framework, &facts()).unwrap();
         assert_eq!(sheet.penalty, dec("2"));
         assert_eq!(sheet.total, dec("81"));
         let framework = framework.replace("weight = 5\nrole", "weight = 100\nrole");
-        let facts = FACTS.replace(
+        let facts = facts().replace(
             "score = 2\nreason = \"获省级表彰\"",
             "score = 95\nreason = \"重大违纪\"",
         );
@@ -1249,7 +1243,7 @@ reason = "获省级表彰"
     #[test]
     fn assessment_errors_name_the_field() {
         let bad = |from: &str, to: &str| {
-            sheet_with(&FACTS.replace(from, to))
+            sheet_with(&facts().replace(from, to))
                 .unwrap_err()
                 .to_string()
         };
