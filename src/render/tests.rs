@@ -493,14 +493,16 @@ fn errors_name_the_template_line() {
         b"#import \"/lib/gongwen.typ\": *\n\n#undefined-thing".to_vec(),
     );
     let data = sample();
-    let err = render_pdf(&RenderInput {
-        files: &files,
-        main: "report.typ",
-        data: &data,
-        archive: None,
-    })
-    .unwrap_err();
-    let shown = err.to_string();
+    let fail = |files: &BTreeMap<String, Vec<u8>>| {
+        render_pdf(&RenderInput {
+            files,
+            main: "report.typ",
+            data: &data,
+            archive: None,
+        })
+        .unwrap_err()
+    };
+    let shown = fail(&files).to_string();
     assert!(shown.starts_with("模板排版失败"), "{shown}");
     assert!(shown.contains("report.typ:3："), "{shown}");
 
@@ -508,13 +510,7 @@ fn errors_name_the_template_line() {
         s("report.typ"),
         b"#read(\"/etc/passwd\") #read(\"../Cargo.toml\")".to_vec(),
     );
-    let err = render_pdf(&RenderInput {
-        files: &files,
-        main: "report.typ",
-        data: &data,
-        archive: None,
-    })
-    .unwrap_err();
+    let err = fail(&files);
     assert!(matches!(err, RenderError::Typst(_)), "{err}");
 }
 
