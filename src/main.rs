@@ -12,6 +12,7 @@ use zpbg::facts::FactsFile;
 use zpbg::pipeline;
 use zpbg::profile::Profile;
 use zpbg::render::Archive;
+use zpbg::scoring::ScoreSheet;
 
 /// 部门整体支出绩效自评报告生成器：事实数据 → 计算 → 评分 → 报告 PDF。
 #[derive(Parser)]
@@ -139,9 +140,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             strict,
             profile,
         } => {
-            let facts = FactsFile::load(&facts)?;
-            let profile = load_profile(profile.as_deref(), &facts)?;
-            let sheet = pipeline::score(&profile, &facts)?;
+            let (facts, profile, sheet) = load_and_score(&facts, profile.as_deref())?;
             let warnings = print_warnings(&facts);
             if warnings > 0 {
                 eprintln!("{}：{warnings} 条警告。", facts.path.display());
@@ -182,9 +181,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             format,
             profile,
         } => {
-            let facts = FactsFile::load(&facts)?;
-            let profile = load_profile(profile.as_deref(), &facts)?;
-            let sheet = pipeline::score(&profile, &facts)?;
+            let (_, _, sheet) = load_and_score(&facts, profile.as_deref())?;
             let text = match format {
                 Format::Table => zpbg::export::table(&sheet),
                 Format::Json => zpbg::export::json(&sheet),
@@ -297,6 +294,14 @@ fn load_profile(flag: Option<&str>, facts: &FactsFile) -> Result<Profile> {
         flag.or(facts.facts.profile.as_deref())
             .unwrap_or(DEFAULT_PROFILE),
     )
+}
+
+/// What `check` and `score` share: the facts, their profile and the scores.
+fn load_and_score(path: &Path, flag: Option<&str>) -> Result<(FactsFile, Profile, ScoreSheet)> {
+    let facts = FactsFile::load(path)?;
+    let profile = load_profile(flag, &facts)?;
+    let sheet = pipeline::score(&profile, &facts)?;
+    Ok((facts, profile, sheet))
 }
 
 /// Writes a file that must not exist yet, so `init` never clobbers real data.
