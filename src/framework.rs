@@ -407,7 +407,7 @@ impl Framework {
         if let Some(figure) = rule.figure()
             && !figures::exists(figure)
         {
-            let known: Vec<&str> = figures::CATALOGUE.iter().map(|(id, _, _)| *id).collect();
+            let known: Vec<&str> = figures::CATALOGUE.iter().map(|d| d.id).collect();
             return Err(self.error(
                 Some(offset),
                 &def.id,
