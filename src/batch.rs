@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::export::csv_cell;
 use crate::facts::FactsFile;
 use crate::num;
-use crate::output::write_atomically;
+use crate::output::{self, Format, write_atomically};
 use crate::pipeline;
 use crate::profile::{self, Profile};
 use crate::render::{self, RenderInput};
@@ -31,8 +31,6 @@ pub struct Options<'a> {
     pub out_dir: &'a Path,
     /// `--profile`: when given, every unit uses it.
     pub profile: Option<&'a str>,
-    /// The profile of facts files that name none.
-    pub default_profile: &'a str,
     /// How many units render at once; one per core when `None`.
     pub jobs: Option<usize>,
     /// Render even when a character has no glyph (it prints as a box).
@@ -44,15 +42,7 @@ pub struct Options<'a> {
 /// an unreadable input folder, a bad `--profile`, an unwritable output folder.
 pub fn run(opts: &Options) -> Result<usize> {
     let units = plan(facts_files(opts.inputs)?, opts.out_dir);
-    let profiles = Profiles {
-        flag: opts
-            .profile
-            .map(Profile::resolve)
-            .transpose()?
-            .map(Arc::new),
-        default: opts.default_profile,
-        cache: Mutex::default(),
-    };
+    let profiles = Profiles::new(opts.profile)?;
     std::fs::create_dir_all(opts.out_dir).map_err(|source| Error::Io {
         path: opts.out_dir.to_path_buf(),
         source,
@@ -234,34 +224,45 @@ type ProfileSlot = OnceLock<Result<Arc<Profile>, String>>;
 
 /// Profiles by name, each parsed once however many units use it.
 struct Profiles<'a> {
-    flag: Option<Arc<Profile>>,
-    default: &'a str,
+    flag: Option<&'a str>,
     /// A bad profile is kept as its message so every unit naming it says why.
     cache: Mutex<HashMap<String, Arc<ProfileSlot>>>,
 }
 
-impl Profiles<'_> {
-    /// `--profile` wins, then the facts file's own `profile`, then the default.
-    fn get(&self, facts: &FactsFile) -> Result<Arc<Profile>, String> {
-        if let Some(profile) = &self.flag {
-            return Ok(profile.clone());
+impl<'a> Profiles<'a> {
+    /// Parses `--profile` at once: when it is bad, no unit can be made.
+    fn new(flag: Option<&'a str>) -> Result<Self> {
+        let profiles = Profiles {
+            flag,
+            cache: Mutex::default(),
+        };
+        if let Some(name) = flag {
+            let profile = Arc::new(Profile::resolve(name)?);
+            profiles.slot(name).get_or_init(|| Ok(profile));
         }
-        let name = facts.facts.profile.as_deref().unwrap_or(self.default);
-        let slot = self
-            .cache
+        Ok(profiles)
+    }
+
+    fn get(&self, facts: &FactsFile) -> Result<Arc<Profile>, String> {
+        let name = pipeline::profile_name(self.flag, facts);
+        // Outside the map's lock: units of other profiles need not wait, and
+        // units of this one wait for the first to finish parsing it.
+        self.slot(name)
+            .get_or_init(|| {
+                Profile::resolve(name)
+                    .map(Arc::new)
+                    .map_err(|e| e.to_string())
+            })
+            .clone()
+    }
+
+    fn slot(&self, name: &str) -> Arc<ProfileSlot> {
+        self.cache
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .entry(name.to_owned())
             .or_default()
-            .clone();
-        // Outside the map's lock: units of other profiles need not wait, and
-        // units of this one wait for the first to finish parsing it.
-        slot.get_or_init(|| {
-            Profile::resolve(name)
-                .map(Arc::new)
-                .map_err(|e| e.to_string())
-        })
-        .clone()
+            .clone()
     }
 }
 
@@ -271,12 +272,12 @@ fn render_unit(unit: &Unit, profiles: &Profiles, check_glyphs: bool) -> Outcome 
     let facts = FactsFile::load(&unit.facts).map_err(text)?;
     let profile = profiles.get(&facts)?;
     let report = pipeline::build(&profile, &facts, None).map_err(text)?;
-    if check_glyphs {
-        crate::glyphs::check(&facts, &report.data, render::FontSet::bundled()).map_err(text)?;
-    }
-    let bytes = pipeline::pdf(&profile, &report.data, None).map_err(text)?;
-    // Only a finished PDF replaces an earlier one.
-    write_atomically(pdf, &bytes).map_err(text)?;
+    let format = Format::Pdf {
+        path: pdf,
+        archive: None,
+        check_glyphs,
+    };
+    output::write(&report, &profile, &facts, format).map_err(text)?;
     Ok(Done {
         meta: report.data.meta,
         sheet: report.sheet,
