@@ -105,6 +105,14 @@ pub enum Error {
     },
     /// Typst failed to lay out the report.
     Render(crate::render::RenderError),
+    /// A unit of a batch would write its PDF under the summary's file name.
+    OutputReserved { facts: PathBuf, name: String },
+    /// A unit of a batch would overwrite the PDF of `owner`, an earlier
+    /// facts file of the same name.
+    OutputTaken { owner: PathBuf },
+    /// zpbg panicked on one unit of a batch: a bug, whose message the panic
+    /// hook has already printed.
+    Panicked,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -248,6 +256,19 @@ impl fmt::Display for Error {
                 *character as u32
             ),
             Error::Render(err) => write!(f, "排版失败：{err}"),
+            Error::OutputReserved { facts, name } => write!(
+                f,
+                "输出文件名 {name} 留给汇总表，请给 {} 改名。",
+                facts.display()
+            ),
+            Error::OutputTaken { owner } => write!(
+                f,
+                "与 {} 同名，报告会互相覆盖，未生成；请给其中一个改名。",
+                owner.display()
+            ),
+            Error::Panicked => {
+                f.write_str("内部错误（见上方的 panic 信息），请向 zpbg 维护者报告。")
+            }
         }
     }
 }

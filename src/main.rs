@@ -1,5 +1,6 @@
-//! The `zpbg` command line. Library errors become Chinese messages here and
-//! nowhere else.
+//! The `zpbg` command line: parses the arguments, calls the library and
+//! prints what it returns. The library prints nothing; its typed errors
+//! print through their `Display`.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -14,6 +15,10 @@ use zpbg::pipeline::{self, DEFAULT_PROFILE};
 use zpbg::profile::Profile;
 use zpbg::render::Archive;
 use zpbg::scoring::ScoreSheet;
+
+mod cli {
+    pub mod progress;
+}
 
 /// 部门整体支出绩效自评报告生成器：事实数据 → 计算 → 评分 → 报告 PDF。
 #[derive(Parser)]
@@ -203,13 +208,27 @@ fn run(cli: Cli) -> Result<ExitCode> {
             jobs,
             allow_missing_glyphs,
         } => {
-            let failed = zpbg::batch::run(&zpbg::batch::Options {
-                inputs: &inputs,
-                out_dir: &output,
-                profile: profile.as_deref(),
-                jobs: jobs.map(usize::from),
-                allow_missing_glyphs,
-            })?;
+            let progress = cli::progress::Progress::new();
+            let outcome = zpbg::batch::run(
+                &zpbg::batch::Options {
+                    inputs: &inputs,
+                    out_dir: &output,
+                    profile: profile.as_deref(),
+                    jobs: jobs.map(usize::from),
+                    allow_missing_glyphs,
+                },
+                &mut |event| progress.show(event),
+            )?;
+            let failed = outcome.failed();
+            match &outcome.summary {
+                None => eprintln!("没有生成任何报告，未写汇总表。"),
+                Some(files) => eprintln!(
+                    "已生成 {} 份报告，{failed} 份失败；汇总表：{}、{}",
+                    outcome.rendered(),
+                    files.csv.display(),
+                    files.pdf.display()
+                ),
+            }
             Ok(ExitCode::from(if failed > 0 { 1 } else { 0 }))
         }
         Command::Profiles => {
@@ -324,12 +343,5 @@ fn write_new(path: &Path, text: &str) -> Result<()> {
 }
 
 fn print_stdout(text: &str) -> Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-        .map_err(|source| Error::Io {
-            path: PathBuf::from("<stdout>"),
-            source,
-        })
+    output::print(&mut std::io::stdout().lock(), text)
 }
