@@ -136,6 +136,12 @@ impl fmt::Display for TomlFile {
 }
 
 impl Error {
+    /// Whether this is a write to a reader that has gone, as in
+    /// `zpbg score … | head -1`: nothing is wrong, so the CLI ends quietly.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+
     /// The one way a TOML file that does not parse becomes an error: located
     /// in `text` when toml knows where.
     pub fn toml(what: TomlFile, file: &Path, text: &str, err: &toml::de::Error) -> Self {
@@ -316,6 +322,17 @@ mod tests {
         let loc = Location::from_offset("f.toml", text, text.find("\"示").unwrap());
         assert_eq!((loc.line, loc.column), (2, 8));
         assert_eq!(loc.line_text, "name = \"示例\"");
+    }
+
+    #[test]
+    fn only_a_gone_reader_is_a_broken_pipe() {
+        let io = |kind| Error::Io {
+            path: PathBuf::from("<stdout>"),
+            source: std::io::Error::from(kind),
+        };
+        assert!(io(std::io::ErrorKind::BrokenPipe).is_broken_pipe());
+        assert!(!io(std::io::ErrorKind::PermissionDenied).is_broken_pipe());
+        assert!(!Error::Panicked.is_broken_pipe());
     }
 
     #[test]

@@ -130,6 +130,8 @@ enum Format {
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(code) => code,
+        // The reader of stdout stopped reading (`| head -1`): it has what it wanted.
+        Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("错误：{err}");
             ExitCode::from(2)
@@ -232,14 +234,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::from(if failed > 0 { 1 } else { 0 }))
         }
         Command::Profiles => {
+            let mut text = String::new();
             for id in Profile::builtin_ids() {
                 let p = Profile::builtin(id)?;
-                println!("{id}\t{}", p.name);
+                text += &format!("{id}\t{}\n", p.name);
                 if let Some(d) = &p.description {
-                    println!("\t{d}");
+                    text += &format!("\t{d}\n");
                 }
             }
-            Ok(ExitCode::SUCCESS)
+            print_stdout(&text).map(|()| ExitCode::SUCCESS)
         }
     }
 }

@@ -130,3 +130,27 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     }
     result.map_err(io)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Standard output whose reader has gone.
+    struct Closed;
+
+    impl Write for Closed {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn printing_to_a_closed_pipe_is_a_broken_pipe() {
+        let err = print(&mut Closed, "总分\n").unwrap_err();
+        assert!(err.is_broken_pipe(), "{err}");
+    }
+}
