@@ -3,7 +3,6 @@
 //! with its file and the others go on.
 
 use std::collections::HashMap;
-use std::io::{IsTerminal as _, Write as _};
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -13,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::export::csv_cell;
 use crate::facts::FactsFile;
 use crate::num;
-use crate::output::write_atomically;
+use crate::output::{self, Format, write_atomically};
 use crate::pipeline;
 use crate::profile::{self, Profile};
 use crate::render::{self, RenderInput};
@@ -31,114 +30,175 @@ pub struct Options<'a> {
     pub out_dir: &'a Path,
     /// `--profile`: when given, every unit uses it.
     pub profile: Option<&'a str>,
-    /// The profile of facts files that name none.
-    pub default_profile: &'a str,
     /// How many units render at once; one per core when `None`.
     pub jobs: Option<usize>,
     /// Render even when a character has no glyph (it prints as a box).
     pub allow_missing_glyphs: bool,
 }
 
-/// Writes one PDF per unit and the summary into `out_dir`, and returns how
-/// many units failed. An `Err` means the run as a whole could not proceed:
-/// an unreadable input folder, a bad `--profile`, an unwritable output folder.
-pub fn run(opts: &Options) -> Result<usize> {
-    let units = plan(facts_files(opts.inputs)?, opts.out_dir);
-    let profiles = Profiles {
-        flag: opts
-            .profile
-            .map(Profile::resolve)
-            .transpose()?
-            .map(Arc::new),
-        default: opts.default_profile,
-        cache: Mutex::default(),
-    };
+/// What `run` tells its caller while it works, for the caller to show.
+pub enum Event<'a> {
+    /// One more unit is finished, rendered or failed: `finished` of `total`.
+    Unit {
+        finished: usize,
+        total: usize,
+        unit: &'a Unit,
+    },
+    /// Every unit is finished; the summary is written next.
+    UnitsDone,
+}
+
+/// One unit: its facts file and how it went.
+pub struct Unit {
+    pub facts: PathBuf,
+    pub result: Result<Rendered, Arc<Error>>,
+}
+
+/// A unit whose report was written: what the summary needs of it.
+pub struct Rendered {
+    pub pdf: PathBuf,
+    pub meta: Meta,
+    pub sheet: ScoreSheet,
+}
+
+impl Rendered {
+    /// The PDF's file name, as the progress lines and the CSV show it.
+    pub fn pdf_name(&self) -> String {
+        self.pdf
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned()
+    }
+}
+
+/// What a run did.
+pub struct Outcome {
+    /// Every unit, in the order of the inputs.
+    pub units: Vec<Unit>,
+    /// The summary's files, unless no unit was rendered.
+    pub summary: Option<SummaryFiles>,
+}
+
+pub struct SummaryFiles {
+    pub csv: PathBuf,
+    pub pdf: PathBuf,
+}
+
+impl Outcome {
+    pub fn rendered(&self) -> usize {
+        self.units.iter().filter(|u| u.result.is_ok()).count()
+    }
+
+    pub fn failed(&self) -> usize {
+        self.units.len() - self.rendered()
+    }
+}
+
+/// Writes one PDF per unit and the summary into `out_dir`, telling `on_event`
+/// as each unit finishes. An `Err` means the run as a whole could not
+/// proceed: an unreadable input folder, a bad `--profile`, an unwritable
+/// output folder.
+pub fn run(opts: &Options, on_event: &mut dyn FnMut(Event)) -> Result<Outcome> {
+    let jobs = plan(facts_files(opts.inputs)?, opts.out_dir);
+    let profiles = Profiles::new(opts.profile)?;
     std::fs::create_dir_all(opts.out_dir).map_err(|source| Error::Io {
         path: opts.out_dir.to_path_buf(),
         source,
     })?;
-    let jobs = opts
+    let threads = opts
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .clamp(1, units.len().max(1));
+        .clamp(1, jobs.len().max(1));
 
-    let outcomes = render_all(&units, &profiles, jobs, !opts.allow_missing_glyphs);
-
-    let mut done = Vec::new();
-    let mut failed = Vec::new();
-    for (unit, outcome) in units.iter().zip(outcomes) {
-        match outcome {
-            Ok(d) => done.push((unit, d)),
-            Err(_) => failed.push(unit),
-        }
-    }
-    if done.is_empty() {
-        eprintln!("没有生成任何报告，未写汇总表。");
-        return Ok(failed.len());
-    }
-    let summary = Summary::new(&done);
-    let csv_path = opts.out_dir.join(format!("{SUMMARY}.csv"));
-    let pdf_path = opts.out_dir.join(format!("{SUMMARY}.pdf"));
-    write_atomically(&csv_path, summary.csv().as_bytes())?;
-    write_atomically(&pdf_path, &summary.pdf(&failed)?)?;
-    eprintln!(
-        "已生成 {} 份报告，{} 份失败；汇总表：{}、{}",
-        done.len(),
-        failed.len(),
-        csv_path.display(),
-        pdf_path.display()
+    let units = render_all(
+        &jobs,
+        &profiles,
+        threads,
+        !opts.allow_missing_glyphs,
+        on_event,
     );
-    Ok(failed.len())
+    on_event(Event::UnitsDone);
+
+    let done: Vec<&Rendered> = units
+        .iter()
+        .filter_map(|u| u.result.as_ref().ok())
+        .collect();
+    if done.is_empty() {
+        return Ok(Outcome {
+            units,
+            summary: None,
+        });
+    }
+    let failed: Vec<&Path> = units
+        .iter()
+        .filter(|u| u.result.is_err())
+        .map(|u| u.facts.as_path())
+        .collect();
+    let summary = Summary::new(&done);
+    let files = SummaryFiles {
+        csv: opts.out_dir.join(format!("{SUMMARY}.csv")),
+        pdf: opts.out_dir.join(format!("{SUMMARY}.pdf")),
+    };
+    write_atomically(&files.csv, summary.csv().as_bytes())?;
+    write_atomically(&files.pdf, &summary.pdf(&failed)?)?;
+    Ok(Outcome {
+        units,
+        summary: Some(files),
+    })
 }
 
-/// Renders the units on `jobs` threads that take the next unit from a shared
-/// counter, reporting progress as each finishes; the outcomes come back in
-/// the units' order.
+/// Renders the jobs on `threads` threads that take the next job from a
+/// shared counter, telling `on_event` as each finishes; the units come back
+/// in the jobs' order.
 fn render_all(
-    units: &[Unit],
+    jobs: &[Job],
     profiles: &Profiles,
-    jobs: usize,
+    threads: usize,
     check_glyphs: bool,
-) -> Vec<Outcome> {
-    let mut progress = Progress::new(units.len());
-    let mut outcomes: Vec<Option<Outcome>> =
-        std::iter::repeat_with(|| None).take(units.len()).collect();
+    on_event: &mut dyn FnMut(Event),
+) -> Vec<Unit> {
+    let mut units: Vec<Option<Unit>> = std::iter::repeat_with(|| None).take(jobs.len()).collect();
     let next = AtomicUsize::new(0);
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::channel();
-        for _ in 0..jobs {
+        for _ in 0..threads {
             let (tx, next) = (tx.clone(), &next);
             scope.spawn(move || {
                 loop {
                     let index = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(unit) = units.get(index) else { break };
+                    let Some(job) = jobs.get(index) else { break };
                     // A panic is a bug, but it should cost one unit, not the batch;
                     // the panic hook has already printed its message.
-                    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                        render_unit(unit, profiles, check_glyphs)
+                    let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                        render_unit(job, profiles, check_glyphs)
                     }))
-                    .unwrap_or_else(|_| {
-                        Err("内部错误（见上方的 panic 信息），请向 zpbg 维护者报告。".into())
-                    });
-                    if tx.send((index, outcome)).is_err() {
+                    .unwrap_or_else(|_| Err(Arc::new(Error::Panicked)));
+                    if tx.send((index, result)).is_err() {
                         break;
                     }
                 }
             });
         }
         drop(tx);
-        for (index, outcome) in rx {
-            progress.report(&units[index], &outcome);
+        for (finished, (index, result)) in rx.into_iter().enumerate() {
+            let unit = units[index].insert(Unit {
+                facts: jobs[index].facts.clone(),
+                result,
+            });
+            on_event(Event::Unit {
+                finished: finished + 1,
+                total: jobs.len(),
+                unit,
+            });
             // Typst memoizes across compilations, which would grow a batch by
             // ~5 MB a unit; what the last few units did not use goes.
             typst::comemo::evict(4);
-            outcomes[index] = Some(outcome);
         }
     });
-    progress.finish();
-    outcomes
+    units
         .into_iter()
-        .map(|o| o.expect("every unit reports once"))
+        .map(|u| u.expect("every unit reports once"))
         .collect()
 }
 
@@ -173,28 +233,16 @@ fn facts_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-struct Unit {
+/// A unit to render.
+struct Job {
     facts: PathBuf,
     /// Where its PDF goes, or why it has nowhere to go.
-    pdf: Result<PathBuf, String>,
-}
-
-impl Unit {
-    /// The PDF's file name, as the progress lines and the CSV show it.
-    fn pdf_name(&self) -> String {
-        self.pdf
-            .as_ref()
-            .ok()
-            .and_then(|p| p.file_name())
-            .unwrap_or_default()
-            .to_string_lossy()
-            .into_owned()
-    }
+    pdf: Result<PathBuf, Arc<Error>>,
 }
 
 /// Names each unit's PDF after its facts file. A second file with the same
 /// stem would overwrite the first one's report, so it fails instead.
-fn plan(files: Vec<PathBuf>, out_dir: &Path) -> Vec<Unit> {
+fn plan(files: Vec<PathBuf>, out_dir: &Path) -> Vec<Job> {
     let mut owners: HashMap<PathBuf, PathBuf> = HashMap::new();
     files
         .into_iter()
@@ -202,155 +250,82 @@ fn plan(files: Vec<PathBuf>, out_dir: &Path) -> Vec<Unit> {
             let stem = facts.file_stem().unwrap_or_default();
             let pdf = out_dir.join(stem).with_extension("pdf");
             let pdf = if stem == SUMMARY {
-                Err(format!(
-                    "输出文件名 {SUMMARY}.pdf 留给汇总表，请给 {} 改名。",
-                    facts.display()
-                ))
+                Err(Arc::new(Error::OutputReserved {
+                    facts: facts.clone(),
+                    name: format!("{SUMMARY}.pdf"),
+                }))
             } else if let Some(owner) = owners.get(&pdf) {
-                Err(format!(
-                    "与 {} 同名，报告会互相覆盖，未生成；请给其中一个改名。",
-                    owner.display()
-                ))
+                Err(Arc::new(Error::OutputTaken {
+                    owner: owner.clone(),
+                }))
             } else {
                 owners.insert(pdf.clone(), facts.clone());
                 Ok(pdf)
             };
-            Unit { facts, pdf }
+            Job { facts, pdf }
         })
         .collect()
 }
 
-/// A rendered unit: what the summary needs of it.
-struct Done {
-    meta: Meta,
-    sheet: ScoreSheet,
-}
-
-/// A unit's result; the error is the library's message, ready to print.
-type Outcome = std::result::Result<Done, String>;
-
 /// One profile, parsed by the first unit that needs it.
-type ProfileSlot = OnceLock<Result<Arc<Profile>, String>>;
+type ProfileSlot = OnceLock<Result<Arc<Profile>, Arc<Error>>>;
 
 /// Profiles by name, each parsed once however many units use it.
 struct Profiles<'a> {
-    flag: Option<Arc<Profile>>,
-    default: &'a str,
-    /// A bad profile is kept as its message so every unit naming it says why.
+    flag: Option<&'a str>,
+    /// A bad profile is kept as its error so every unit naming it says why.
     cache: Mutex<HashMap<String, Arc<ProfileSlot>>>,
 }
 
-impl Profiles<'_> {
-    /// `--profile` wins, then the facts file's own `profile`, then the default.
-    fn get(&self, facts: &FactsFile) -> Result<Arc<Profile>, String> {
-        if let Some(profile) = &self.flag {
-            return Ok(profile.clone());
+impl<'a> Profiles<'a> {
+    /// Parses `--profile` at once: when it is bad, no unit can be made.
+    fn new(flag: Option<&'a str>) -> Result<Self> {
+        let profiles = Profiles {
+            flag,
+            cache: Mutex::default(),
+        };
+        if let Some(name) = flag {
+            let profile = Arc::new(Profile::resolve(name)?);
+            profiles.slot(name).get_or_init(|| Ok(profile));
         }
-        let name = facts.facts.profile.as_deref().unwrap_or(self.default);
-        let slot = self
-            .cache
+        Ok(profiles)
+    }
+
+    fn get(&self, facts: &FactsFile) -> Result<Arc<Profile>, Arc<Error>> {
+        let name = pipeline::profile_name(self.flag, facts);
+        // Outside the map's lock: units of other profiles need not wait, and
+        // units of this one wait for the first to finish parsing it.
+        self.slot(name)
+            .get_or_init(|| Profile::resolve(name).map(Arc::new).map_err(Arc::new))
+            .clone()
+    }
+
+    fn slot(&self, name: &str) -> Arc<ProfileSlot> {
+        self.cache
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .entry(name.to_owned())
             .or_default()
-            .clone();
-        // Outside the map's lock: units of other profiles need not wait, and
-        // units of this one wait for the first to finish parsing it.
-        slot.get_or_init(|| {
-            Profile::resolve(name)
-                .map(Arc::new)
-                .map_err(|e| e.to_string())
-        })
-        .clone()
+            .clone()
     }
 }
 
-fn render_unit(unit: &Unit, profiles: &Profiles, check_glyphs: bool) -> Outcome {
-    let text = |err: Error| err.to_string();
-    let pdf = unit.pdf.as_ref().map_err(Clone::clone)?;
-    let facts = FactsFile::load(&unit.facts).map_err(text)?;
+fn render_unit(job: &Job, profiles: &Profiles, check_glyphs: bool) -> Result<Rendered, Arc<Error>> {
+    let pdf = job.pdf.as_ref().map_err(Arc::clone)?;
+    let facts = FactsFile::load(&job.facts)?;
     let profile = profiles.get(&facts)?;
-    let report = pipeline::build(&profile, &facts, None).map_err(text)?;
-    if check_glyphs {
-        crate::glyphs::check(&facts, &report.data, render::FontSet::bundled()).map_err(text)?;
-    }
-    let bytes = pipeline::pdf(&profile, &report.data, None).map_err(text)?;
-    // Only a finished PDF replaces an earlier one.
-    write_atomically(pdf, &bytes).map_err(text)?;
-    Ok(Done {
+    let report = pipeline::build(&profile, &facts, None)?;
+    let format = Format::Pdf {
+        path: pdf,
+        archive: None,
+        check_glyphs,
+    };
+    output::write(&report, &profile, &facts, format)?;
+    Ok(Rendered {
+        pdf: pdf.clone(),
         meta: report.data.meta,
         sheet: report.sheet,
     })
-}
-
-/// Progress on stderr: a bar redrawn in place on a terminal, one line per
-/// unit otherwise (logs, CI).
-struct Progress {
-    total: usize,
-    finished: usize,
-    tty: bool,
-}
-
-impl Progress {
-    fn new(total: usize) -> Self {
-        Self {
-            total,
-            finished: 0,
-            tty: std::io::stderr().is_terminal(),
-        }
-    }
-
-    fn report(&mut self, unit: &Unit, outcome: &Outcome) {
-        self.finished += 1;
-        let count = format!("{}/{}", self.finished, self.total);
-        let mut err = std::io::stderr().lock();
-        // Progress is a courtesy: a closed stderr must not stop the batch.
-        let _ = match (outcome, self.tty) {
-            (Err(message), tty) => writeln!(
-                err,
-                "{}[{count}] 失败 {}：{message}",
-                if tty { "\r\x1b[K" } else { "" },
-                unit.facts.display()
-            ),
-            (Ok(_), false) => writeln!(err, "[{count}] ok {}", unit.pdf_name()),
-            (Ok(_), true) => Ok(()),
-        };
-        if self.tty {
-            const WIDTH: usize = 20;
-            let filled = self.finished * WIDTH / self.total;
-            let name = match outcome {
-                Ok(done) => abbreviate(&done.meta.unit),
-                Err(_) => unit.facts.display().to_string(),
-            };
-            let _ = write!(
-                err,
-                "\r\x1b[K[{}{}] {count} {name}",
-                "#".repeat(filled),
-                "-".repeat(WIDTH - filled)
-            );
-            let _ = err.flush();
-        }
-    }
-
-    fn finish(&self) {
-        if self.tty {
-            eprint!("\r\x1b[K");
-        }
-    }
-}
-
-/// Keeps a unit name to one short line of the progress bar: control
-/// characters dropped, a long name's middle elided.
-fn abbreviate(name: &str) -> String {
-    const HEAD: usize = 10;
-    const TAIL: usize = 6;
-    let chars: Vec<char> = name.chars().filter(|c| !c.is_control()).collect();
-    if chars.len() <= HEAD + TAIL + 1 {
-        return chars.into_iter().collect();
-    }
-    let head: String = chars[..HEAD].iter().collect();
-    let tail: String = chars[chars.len() - TAIL..].iter().collect();
-    format!("{head}…{tail}")
 }
 
 /// The 汇总表: one row per rendered unit, best total first, every figure
@@ -384,22 +359,22 @@ struct Row {
 }
 
 impl Summary {
-    fn new(done: &[(&Unit, Done)]) -> Self {
+    fn new(done: &[&Rendered]) -> Self {
         let mut levels: Vec<String> = Vec::new();
-        for (_, d) in done {
+        for d in done {
             for node in first_level(&d.sheet) {
                 if !levels.contains(&node.name) {
                     levels.push(node.name.clone());
                 }
             }
         }
-        let mut ranked: Vec<&(&Unit, Done)> = done.iter().collect();
+        let mut ranked: Vec<&Rendered> = done.to_vec();
         // Stable, so tied units keep the order of the inputs.
-        ranked.sort_by_key(|(_, d)| std::cmp::Reverse(d.sheet.total));
+        ranked.sort_by_key(|d| std::cmp::Reverse(d.sheet.total));
         let mut rows = Vec::with_capacity(ranked.len());
         let mut rank = 0;
-        for (i, (unit, d)) in ranked.iter().enumerate() {
-            if i == 0 || d.sheet.total != ranked[i - 1].1.sheet.total {
+        for (i, d) in ranked.iter().enumerate() {
+            if i == 0 || d.sheet.total != ranked[i - 1].sheet.total {
                 rank = i + 1;
             }
             rows.push(Row {
@@ -417,23 +392,23 @@ impl Summary {
                             .unwrap_or_default()
                     })
                     .collect(),
-                file: unit.pdf_name(),
+                file: d.pdf_name(),
             });
         }
-        let year = &done[0].1.meta.year;
+        let year = &done[0].meta.year;
         let latest = done
             .iter()
-            .map(|(_, d)| &d.meta)
+            .map(|d| &d.meta)
             .max_by(|a, b| a.date_iso.cmp(&b.date_iso))
             .expect("the summary has units");
         Self {
             year: done
                 .iter()
-                .all(|(_, d)| &d.meta.year == year)
+                .all(|d| &d.meta.year == year)
                 .then(|| year.clone()),
             date: latest.date.clone(),
             date_iso: latest.date_iso.clone(),
-            converted: done.iter().any(|(_, d)| d.sheet.converted.is_some()),
+            converted: done.iter().any(|d| d.sheet.converted.is_some()),
             levels,
             rows,
         }
@@ -481,7 +456,8 @@ impl Summary {
 
     /// The 公文-style table page. The data goes to Typst as a report of one
     /// section (paragraphs and the table), strings only.
-    fn pdf(&self, failed: &[&Unit]) -> Result<Vec<u8>> {
+    /// `failed` names the facts files that made no report.
+    fn pdf(&self, failed: &[&Path]) -> Result<Vec<u8>> {
         let title = format!(
             "{}部门整体支出绩效自评结果汇总表",
             self.year
@@ -503,10 +479,7 @@ impl Summary {
             });
         }
         if !failed.is_empty() {
-            let files: Vec<String> = failed
-                .iter()
-                .map(|u| u.facts.display().to_string())
-                .collect();
+            let files: Vec<String> = failed.iter().map(|f| f.display().to_string()).collect();
             blocks.push(Block::Para {
                 text: format!(
                     "以下事实文件未能生成报告，未列入本表：{}。",
@@ -570,25 +543,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn long_names_shorten_in_the_middle() {
-        assert_eq!(
-            abbreviate("芷江侗族自治县人力资源和社会保障局\n"),
-            "芷江侗族自治县人力资源和社会保障局"
-        );
-        assert_eq!(
-            abbreviate("怀化市洪江区人力资源和社会保障局劳动监察大队"),
-            "怀化市洪江区人力资源…劳动监察大队"
-        );
-    }
-
-    #[test]
     fn same_stem_twice_fails_the_second_and_the_summary_name_is_taken() {
-        let units = plan(
+        let jobs = plan(
             vec!["a/x.toml".into(), "b/x.toml".into(), "c/汇总表.toml".into()],
             Path::new("out"),
         );
-        assert_eq!(units[0].pdf.as_deref().unwrap(), Path::new("out/x.pdf"));
-        assert!(units[1].pdf.as_ref().unwrap_err().contains("a/x.toml"));
-        assert!(units[2].pdf.as_ref().unwrap_err().contains("汇总表"));
+        assert_eq!(jobs[0].pdf.as_deref().unwrap(), Path::new("out/x.pdf"));
+        let error = |i: usize| jobs[i].pdf.as_ref().unwrap_err().to_string();
+        assert!(error(1).contains("a/x.toml"));
+        assert!(error(2).contains("汇总表"));
     }
 }

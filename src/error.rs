@@ -3,7 +3,7 @@
 //! saying what to do.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A position in a source file, 1-based, with the offending line's text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,9 +58,9 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
-    /// TOML syntax or a field of the wrong type.
+    /// TOML syntax or a field of the wrong type; `message` is toml's own.
     Toml {
-        what: &'static str,
+        what: TomlFile,
         location: Option<Box<Location>>,
         file: PathBuf,
         message: String,
@@ -105,9 +105,56 @@ pub enum Error {
     },
     /// Typst failed to lay out the report.
     Render(crate::render::RenderError),
+    /// A unit of a batch would write its PDF under the summary's file name.
+    OutputReserved { facts: PathBuf, name: String },
+    /// A unit of a batch would overwrite the PDF of `owner`, an earlier
+    /// facts file of the same name.
+    OutputTaken { owner: PathBuf },
+    /// zpbg panicked on one unit of a batch: a bug, whose message the panic
+    /// hook has already printed.
+    Panicked,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The kinds of TOML file zpbg reads, as a TOML error names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TomlFile {
+    Facts,
+    Framework,
+    Profile,
+}
+
+impl fmt::Display for TomlFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TomlFile::Facts => "事实文件",
+            TomlFile::Framework => "评价指标体系",
+            TomlFile::Profile => "模板配置",
+        })
+    }
+}
+
+impl Error {
+    /// Whether this is a write to a reader that has gone, as in
+    /// `zpbg score … | head -1`: nothing is wrong, so the CLI ends quietly.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+
+    /// The one way a TOML file that does not parse becomes an error: located
+    /// in `text` when toml knows where.
+    pub fn toml(what: TomlFile, file: &Path, text: &str, err: &toml::de::Error) -> Self {
+        Error::Toml {
+            what,
+            location: err
+                .span()
+                .map(|span| Location::from_offset(file, text, span.start)),
+            file: file.to_path_buf(),
+            message: err.message().to_string(),
+        }
+    }
+}
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -126,6 +173,13 @@ impl fmt::Display for Error {
                 file,
                 message,
             } => {
+                let message = match what {
+                    // Facts files are written by the units' staff, who should
+                    // not have to read toml's English; profile authors see
+                    // toml's own words.
+                    TomlFile::Facts => explain_toml(message),
+                    TomlFile::Framework | TomlFile::Profile => message.trim().to_string(),
+                };
                 let message = message.trim();
                 match location {
                     Some(loc) => {
@@ -208,7 +262,37 @@ impl fmt::Display for Error {
                 *character as u32
             ),
             Error::Render(err) => write!(f, "排版失败：{err}"),
+            Error::OutputReserved { facts, name } => write!(
+                f,
+                "输出文件名 {name} 留给汇总表，请给 {} 改名。",
+                facts.display()
+            ),
+            Error::OutputTaken { owner } => write!(
+                f,
+                "与 {} 同名，报告会互相覆盖，未生成；请给其中一个改名。",
+                owner.display()
+            ),
+            Error::Panicked => {
+                f.write_str("内部错误（见上方的 panic 信息），请向 zpbg 维护者报告。")
+            }
         }
+    }
+}
+
+/// The toml crate speaks English; translate the messages people hit most.
+fn explain_toml(message: &str) -> String {
+    let message = message.trim();
+    if let Some(rest) = message.strip_prefix("missing field ") {
+        format!("缺少必填字段 {}。", rest.trim_matches('`'))
+    } else if let Some(rest) = message.strip_prefix("unknown field ") {
+        let name = rest.split(',').next().unwrap_or(rest).trim_matches('`');
+        format!("不认识的字段 {name}（拼写错误？）。原文：{message}")
+    } else if message.starts_with("invalid type") {
+        format!("字段类型不对（例如金额应写数字，文字应加引号）。原文：{message}")
+    } else if message.contains("data did not match any variant") {
+        "指标目标 target 应写成 { op = \">=\", value = 100 } 或 { text = \"效果明显\" }。".into()
+    } else {
+        format!("原文：{message}")
     }
 }
 
@@ -238,5 +322,31 @@ mod tests {
         let loc = Location::from_offset("f.toml", text, text.find("\"示").unwrap());
         assert_eq!((loc.line, loc.column), (2, 8));
         assert_eq!(loc.line_text, "name = \"示例\"");
+    }
+
+    #[test]
+    fn only_a_gone_reader_is_a_broken_pipe() {
+        let io = |kind| Error::Io {
+            path: PathBuf::from("<stdout>"),
+            source: std::io::Error::from(kind),
+        };
+        assert!(io(std::io::ErrorKind::BrokenPipe).is_broken_pipe());
+        assert!(!io(std::io::ErrorKind::PermissionDenied).is_broken_pipe());
+        assert!(!Error::Panicked.is_broken_pipe());
+    }
+
+    #[test]
+    fn toml_errors_share_one_shape_and_only_facts_are_explained() {
+        let text = "a = 1\n";
+        let err = toml::from_str::<std::collections::HashMap<String, String>>(text).unwrap_err();
+        let facts = Error::toml(TomlFile::Facts, Path::new("f.toml"), text, &err).to_string();
+        let profile = Error::toml(TomlFile::Profile, Path::new("p.toml"), text, &err).to_string();
+        assert!(facts.starts_with("事实文件格式错误：f.toml:1:"), "{facts}");
+        assert!(facts.contains("原文：invalid type"), "{facts}");
+        assert!(
+            profile.starts_with("模板配置格式错误：p.toml:1:"),
+            "{profile}"
+        );
+        assert!(profile.contains("\n  invalid type"), "{profile}");
     }
 }

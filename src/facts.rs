@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Location, Result, TomlFile};
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -454,14 +454,8 @@ impl FactsFile {
     }
 
     pub fn parse(path: &Path, text: String) -> Result<Self> {
-        let facts: Facts = toml::from_str(&text).map_err(|err| Error::Toml {
-            what: "事实文件",
-            location: err
-                .span()
-                .map(|span| Location::from_offset(path, &text, span.start)),
-            file: path.to_path_buf(),
-            message: translate_toml_message(err.message()),
-        })?;
+        let facts: Facts =
+            toml::from_str(&text).map_err(|err| Error::toml(TomlFile::Facts, path, &text, &err))?;
         let file = FactsFile {
             path: path.to_path_buf(),
             text,
@@ -693,23 +687,6 @@ fn toml_date(dt: &toml::value::Datetime) -> Option<NaiveDate> {
         return None;
     }
     NaiveDate::from_ymd_opt(date.year as i32, date.month as u32, date.day as u32)
-}
-
-/// The toml crate speaks English; translate the messages people hit most.
-fn translate_toml_message(message: &str) -> String {
-    let message = message.trim();
-    if let Some(rest) = message.strip_prefix("missing field ") {
-        format!("缺少必填字段 {}。", rest.trim_matches('`'))
-    } else if let Some(rest) = message.strip_prefix("unknown field ") {
-        let name = rest.split(',').next().unwrap_or(rest).trim_matches('`');
-        format!("不认识的字段 {name}（拼写错误？）。原文：{message}")
-    } else if message.starts_with("invalid type") {
-        format!("字段类型不对（例如金额应写数字，文字应加引号）。原文：{message}")
-    } else if message.contains("data did not match any variant") {
-        "指标目标 target 应写成 { op = \">=\", value = 100 } 或 { text = \"效果明显\" }。".into()
-    } else {
-        format!("原文：{message}")
-    }
 }
 
 /// The smallest valid facts file, for other modules' tests to build on.

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Location, Result, TomlFile};
 use crate::facts::Comparison;
 use crate::figures;
 
@@ -276,14 +276,8 @@ pub struct Framework {
 
 impl Framework {
     pub fn parse(file: &Path, text: &str) -> Result<Self> {
-        let raw: FrameworkFile = toml::from_str(text).map_err(|err| Error::Toml {
-            what: "评价指标体系",
-            location: err
-                .span()
-                .map(|s| Location::from_offset(file, text, s.start)),
-            file: file.to_path_buf(),
-            message: err.message().to_string(),
-        })?;
+        let raw: FrameworkFile = toml::from_str(text)
+            .map_err(|err| Error::toml(TomlFile::Framework, file, text, &err))?;
         if let Some(q) = &raw.qualitative {
             let fw_error = |message| Error::Framework {
                 location: None,

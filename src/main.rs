@@ -1,5 +1,6 @@
-//! The `zpbg` command line. Library errors become Chinese messages here and
-//! nowhere else.
+//! The `zpbg` command line: parses the arguments, calls the library and
+//! prints what it returns. The library prints nothing; its typed errors
+//! print through their `Display`.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -9,10 +10,15 @@ use clap::{Parser, Subcommand};
 
 use zpbg::error::{Error, Result};
 use zpbg::facts::FactsFile;
-use zpbg::pipeline;
+use zpbg::output;
+use zpbg::pipeline::{self, DEFAULT_PROFILE};
 use zpbg::profile::Profile;
 use zpbg::render::Archive;
 use zpbg::scoring::ScoreSheet;
+
+mod cli {
+    pub mod progress;
+}
 
 /// 部门整体支出绩效自评报告生成器：事实数据 → 计算 → 评分 → 报告 PDF。
 #[derive(Parser)]
@@ -108,7 +114,7 @@ enum PdfStandardArg {
     A3b,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, clap::ValueEnum)]
 enum Emit {
     Pdf,
     Typst,
@@ -121,11 +127,11 @@ enum Format {
     Csv,
 }
 
-const DEFAULT_PROFILE: &str = "hunan-2024";
-
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(code) => code,
+        // The reader of stdout stopped reading (`| head -1`): it has what it wanted.
+        Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("错误：{err}");
             ExitCode::from(2)
@@ -204,25 +210,39 @@ fn run(cli: Cli) -> Result<ExitCode> {
             jobs,
             allow_missing_glyphs,
         } => {
-            let failed = zpbg::batch::run(&zpbg::batch::Options {
-                inputs: &inputs,
-                out_dir: &output,
-                profile: profile.as_deref(),
-                default_profile: DEFAULT_PROFILE,
-                jobs: jobs.map(usize::from),
-                allow_missing_glyphs,
-            })?;
+            let progress = cli::progress::Progress::new();
+            let outcome = zpbg::batch::run(
+                &zpbg::batch::Options {
+                    inputs: &inputs,
+                    out_dir: &output,
+                    profile: profile.as_deref(),
+                    jobs: jobs.map(usize::from),
+                    allow_missing_glyphs,
+                },
+                &mut |event| progress.show(event),
+            )?;
+            let failed = outcome.failed();
+            match &outcome.summary {
+                None => eprintln!("没有生成任何报告，未写汇总表。"),
+                Some(files) => eprintln!(
+                    "已生成 {} 份报告，{failed} 份失败；汇总表：{}、{}",
+                    outcome.rendered(),
+                    files.csv.display(),
+                    files.pdf.display()
+                ),
+            }
             Ok(ExitCode::from(if failed > 0 { 1 } else { 0 }))
         }
         Command::Profiles => {
+            let mut text = String::new();
             for id in Profile::builtin_ids() {
                 let p = Profile::builtin(id)?;
-                println!("{id}\t{}", p.name);
+                text += &format!("{id}\t{}\n", p.name);
                 if let Some(d) = &p.description {
-                    println!("\t{d}");
+                    text += &format!("\t{d}\n");
                 }
             }
-            Ok(ExitCode::SUCCESS)
+            print_stdout(&text).map(|()| ExitCode::SUCCESS)
         }
     }
 }
@@ -239,43 +259,52 @@ struct Gen<'a> {
 }
 
 fn generate(args: &Gen) -> Result<()> {
-    let (facts_path, section) = (args.facts, args.section);
-    let facts = FactsFile::load(facts_path)?;
-    let profile = load_profile(args.profile, &facts)?;
-    let report = pipeline::build(&profile, &facts, section)?;
+    let facts = FactsFile::load(args.facts)?;
+    let profile = Profile::resolve(pipeline::profile_name(args.profile, &facts))?;
+    let report = pipeline::build(&profile, &facts, args.section)?;
     print_warnings(&facts);
-    if args.emit == Emit::Typst {
-        let dir = args.output.clone().unwrap_or_else(|| {
-            let stem = facts_path.file_stem().unwrap_or_default().to_string_lossy();
-            facts_path.with_file_name(format!("{stem}-typst"))
-        });
-        pipeline::emit_typst(&profile, &report.data, &dir)?;
-        eprintln!(
-            "已写出 Typst 源文件到 {0}。编译：typst compile --root {0} --font-path {0}/fonts --ignore-system-fonts {0}/{1}",
-            dir.display(),
-            profile.main
-        );
-        return Ok(());
+    match (args.emit, args.section, &args.output) {
+        (Emit::Typst, _, dir) => {
+            let dir = dir.clone().unwrap_or_else(|| {
+                let stem = args.facts.file_stem().unwrap_or_default().to_string_lossy();
+                args.facts.with_file_name(format!("{stem}-typst"))
+            });
+            output::write(
+                &report,
+                &profile,
+                &facts,
+                output::Format::TypstSource { dir: &dir },
+            )?;
+            eprintln!(
+                "已写出 Typst 源文件到 {0}。编译：typst compile --root {0} --font-path {0}/fonts --ignore-system-fonts {0}/{1}",
+                dir.display(),
+                profile.main
+            );
+        }
+        // One section and nowhere to put a PDF: the section is read on screen.
+        (Emit::Pdf, Some(_), None) => {
+            let to = &mut std::io::stdout().lock();
+            output::write(&report, &profile, &facts, output::Format::Text { to })?;
+        }
+        (Emit::Pdf, _, path) => {
+            let path = path
+                .clone()
+                .unwrap_or_else(|| args.facts.with_extension("pdf"));
+            let format = output::Format::Pdf {
+                path: &path,
+                archive: args.archive,
+                check_glyphs: !args.allow_missing_glyphs,
+            };
+            output::write(&report, &profile, &facts, format)?;
+            eprintln!(
+                "已生成 {}（{} 个章节，总分 {}，等级 {}）",
+                path.display(),
+                report.data.sections.len(),
+                zpbg::num::score(report.sheet.total),
+                report.sheet.grade
+            );
+        }
     }
-    if section.is_some() && args.output.is_none() {
-        return print_stdout(&pipeline::plain_text(&report.data.sections));
-    }
-    let output = args
-        .output
-        .clone()
-        .unwrap_or_else(|| facts_path.with_extension("pdf"));
-    if !args.allow_missing_glyphs {
-        zpbg::glyphs::check(&facts, &report.data, zpbg::render::FontSet::bundled())?;
-    }
-    let bytes = pipeline::pdf(&profile, &report.data, args.archive)?;
-    zpbg::output::write_atomically(&output, &bytes)?;
-    eprintln!(
-        "已生成 {}（{} 个章节，总分 {}，等级 {}）",
-        output.display(),
-        report.data.sections.len(),
-        zpbg::num::score(report.sheet.total),
-        report.sheet.grade
-    );
     Ok(())
 }
 
@@ -288,18 +317,10 @@ fn print_warnings(facts: &FactsFile) -> usize {
     warnings.len()
 }
 
-/// `--profile` wins, then the facts file's own `profile`, then the default.
-fn load_profile(flag: Option<&str>, facts: &FactsFile) -> Result<Profile> {
-    Profile::resolve(
-        flag.or(facts.facts.profile.as_deref())
-            .unwrap_or(DEFAULT_PROFILE),
-    )
-}
-
 /// What `check` and `score` share: the facts, their profile and the scores.
 fn load_and_score(path: &Path, flag: Option<&str>) -> Result<(FactsFile, Profile, ScoreSheet)> {
     let facts = FactsFile::load(path)?;
-    let profile = load_profile(flag, &facts)?;
+    let profile = Profile::resolve(pipeline::profile_name(flag, &facts))?;
     let sheet = pipeline::score(&profile, &facts)?;
     Ok((facts, profile, sheet))
 }
@@ -325,12 +346,5 @@ fn write_new(path: &Path, text: &str) -> Result<()> {
 }
 
 fn print_stdout(text: &str) -> Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-        .map_err(|source| Error::Io {
-            path: PathBuf::from("<stdout>"),
-            source,
-        })
+    output::print(&mut std::io::stdout().lock(), text)
 }

@@ -1,5 +1,6 @@
-//! The pipeline in one place: facts → figures → score → narrative → report
-//! data → PDF. Each stage only sees the previous stages' outputs.
+//! The pipeline in one place: facts → profile → figures → score → narrative
+//! → report data, which `output` writes as PDF or otherwise. Each stage only
+//! sees the previous stages' outputs.
 
 use crate::annex;
 use crate::error::{Error, Result};
@@ -7,9 +8,18 @@ use crate::facts::FactsFile;
 use crate::figures::Figures;
 use crate::narrative;
 use crate::profile::Profile;
-use crate::render::{self, Archive, RenderInput};
-use crate::report::{Meta, ReportData, Section};
+use crate::report::{Meta, ReportData};
 use crate::scoring::{self, ScoreSheet};
+
+/// The profile of facts files that name none.
+pub const DEFAULT_PROFILE: &str = "hunan-2024";
+
+/// The profile a facts file is built with: `--profile` (`flag`) wins, then
+/// the facts file's own `profile`, then [`DEFAULT_PROFILE`].
+pub fn profile_name<'a>(flag: Option<&'a str>, facts: &'a FactsFile) -> &'a str {
+    flag.or(facts.facts.profile.as_deref())
+        .unwrap_or(DEFAULT_PROFILE)
+}
 
 /// Everything computed for one unit, before layout.
 #[derive(Debug, Clone)]
@@ -59,48 +69,4 @@ pub fn build(profile: &Profile, facts: &FactsFile, section: Option<&str>) -> Res
 /// Scores without writing the narrative or laying anything out.
 pub fn score(profile: &Profile, facts: &FactsFile) -> Result<ScoreSheet> {
     scoring::score(&profile.framework, facts, &Figures::compute(facts))
-}
-
-/// Lays the report out as PDF bytes, conforming to `archive` when given.
-pub fn pdf(profile: &Profile, data: &ReportData, archive: Option<Archive>) -> Result<Vec<u8>> {
-    Ok(render::render_pdf(&RenderInput {
-        files: &profile.typst_files,
-        main: &profile.main,
-        data,
-        archive,
-    })?)
-}
-
-/// Writes what the embedded engine compiles — the profile's Typst files,
-/// `data.json` and the bundled fonts — to `dir`, so the report can be
-/// inspected or compiled with the typst CLI:
-/// `typst compile --root DIR --font-path DIR/fonts --ignore-system-fonts DIR/<main>`.
-pub fn emit_typst(profile: &Profile, data: &ReportData, dir: &std::path::Path) -> Result<()> {
-    let write = |rel: &str, bytes: &[u8]| {
-        let path = dir.join(rel);
-        path.parent()
-            .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| std::fs::write(&path, bytes))
-            .map_err(|source| Error::Io { path, source })
-    };
-    for (rel, bytes) in &profile.typst_files {
-        if rel.ends_with(".typ") {
-            write(rel, bytes)?;
-        }
-    }
-    let json = serde_json::to_vec(data).expect("report data always serialises");
-    write("data.json", &json)?;
-    for (name, bytes) in render::bundled_files() {
-        write(&format!("fonts/{name}"), bytes)?;
-    }
-    Ok(())
-}
-
-/// The sections as plain text, as a reader would read them.
-pub fn plain_text(sections: &[Section]) -> String {
-    sections
-        .iter()
-        .map(|s| narrative::plain_text(&s.blocks))
-        .collect::<Vec<_>>()
-        .join("\n")
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Result, TomlFile};
 use crate::framework::Framework;
 
 mod builtin {
@@ -132,14 +132,8 @@ impl Profile {
         };
         let manifest_path = origin.join("profile.toml");
         let manifest_text = text(&files, "profile.toml")?;
-        let manifest: ProfileToml = toml::from_str(&manifest_text).map_err(|err| Error::Toml {
-            what: "模板配置",
-            location: err
-                .span()
-                .map(|s| Location::from_offset(&manifest_path, &manifest_text, s.start)),
-            file: manifest_path.clone(),
-            message: err.message().to_string(),
-        })?;
+        let manifest: ProfileToml = toml::from_str(&manifest_text)
+            .map_err(|err| Error::toml(TomlFile::Profile, &manifest_path, &manifest_text, &err))?;
         let framework_text = text(&files, &manifest.framework)?;
         let framework = Framework::parse(&origin.join(&manifest.framework), &framework_text)?;
         let mut section_templates = Vec::new();
