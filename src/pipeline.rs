@@ -8,8 +8,11 @@ use crate::figures::Figures;
 use crate::narrative;
 use crate::profile::Profile;
 use crate::render::{self, Archive, RenderInput};
-use crate::report::{Meta, ReportData, Section};
+use crate::report::{Meta, ReportData};
 use crate::scoring::{self, ScoreSheet};
+
+/// The sections as plain text, as a reader would read them.
+pub use crate::render::text::sections as plain_text;
 
 /// Everything computed for one unit, before layout.
 #[derive(Debug, Clone)]
@@ -94,13 +97,4 @@ pub fn emit_typst(profile: &Profile, data: &ReportData, dir: &std::path::Path) -
         write(&format!("fonts/{name}"), bytes)?;
     }
     Ok(())
-}
-
-/// The sections as plain text, as a reader would read them.
-pub fn plain_text(sections: &[Section]) -> String {
-    sections
-        .iter()
-        .map(|s| narrative::plain_text(&s.blocks))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
