@@ -3,13 +3,14 @@
 
 use rust_decimal::Decimal;
 
+use crate::display;
 use crate::error::{Error, Result};
 use crate::facts::FactsFile;
 use crate::figures::{Figures, Kind};
 use crate::num;
 use crate::profile::Profile;
 use crate::report::Table;
-use crate::scoring::{NotApplicable, ScoreSheet, Scored};
+use crate::scoring::{ScoreSheet, Scored};
 
 /// What `::table` directives are built from.
 pub(super) struct Tables<'a> {
@@ -95,10 +96,7 @@ impl Tables<'_> {
                         leaf.target.clone(),
                         leaf.actual.clone(),
                         num::score(node.weight),
-                        match node.not_applicable {
-                            Some(NotApplicable::Excluded) => "不适用".into(),
-                            _ => num::score(node.score),
-                        },
+                        display::score_cell(node),
                     ]);
                     rows.push(row);
                 }
