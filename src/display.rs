@@ -1,7 +1,11 @@
 //! How a scored indicator is shown wherever a table prints it: the narrative's
-//! indicator table, the annex, the score export and the batch summary. The
-//! numbers themselves are formatted by `num`.
+//! indicator table, the annex, the score export and the batch summary; and
+//! how a derived figure is shown by its kind. The numbers themselves are
+//! formatted by `num`.
 
+use rust_decimal::Decimal;
+
+use crate::figures::Kind;
 use crate::num;
 use crate::scoring::{NotApplicable, Scored};
 
@@ -49,10 +53,19 @@ fn cell(node: &Scored, left_base: bool, word: &str) -> String {
     }
 }
 
+/// A derived figure as the narrative prints it: amounts in 万元 (with
+/// thousands separators when the profile groups money), percentages with two
+/// decimals, counts as they are.
+pub fn figure(kind: Kind, value: Decimal, grouped: bool) -> String {
+    match kind {
+        Kind::Money => num::money(value, grouped),
+        Kind::Percent => num::percent(value),
+        Kind::Count => value.normalize().to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use rust_decimal::Decimal;
-
     use super::*;
     use crate::scoring::Leaf;
 
@@ -116,5 +129,14 @@ mod tests {
             leaf(2, 1, None),
         ]);
         assert_eq!(subtotal_cell(&partly), "1");
+    }
+
+    #[test]
+    fn figures_print_by_kind() {
+        let value = Decimal::new(12345, 1);
+        assert_eq!(figure(Kind::Money, value, true), "1,234.50");
+        assert_eq!(figure(Kind::Money, value, false), "1234.50");
+        assert_eq!(figure(Kind::Percent, value, true), "1234.50%");
+        assert_eq!(figure(Kind::Count, Decimal::new(420, 1), true), "42");
     }
 }

@@ -9,6 +9,7 @@ use serde::Serialize;
 use tera::Context;
 
 use super::chinese_number;
+use crate::display;
 use crate::facts::{FactsFile, FreeText, Goal, StaffCategory, Unit};
 use crate::figures::{Figures, Kind};
 use crate::framework::Framework;
@@ -130,18 +131,12 @@ impl<'a> View<'a> {
         let mut f = BTreeMap::new();
         let mut amounts = BTreeMap::new();
         for (id, figure) in figures.iter() {
-            let Ok(value) = &figure.value else { continue };
+            let Ok(value) = figure.value else { continue };
+            let shown = display::figure(figure.kind, value, grouped);
             match figure.kind {
-                Kind::Percent => {
-                    f.insert(id, num::percent(*value));
-                }
-                Kind::Money => {
-                    amounts.insert(id, money(*value));
-                }
-                Kind::Count => {
-                    f.insert(id, value.normalize().to_string());
-                }
-            }
+                Kind::Money => amounts.insert(id, shown),
+                Kind::Percent | Kind::Count => f.insert(id, shown),
+            };
         }
         let s = &facts.staffing;
         let staffing = StaffingView {

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use crate::display;
 use crate::error::{Error, Result};
 use crate::facts::FactsFile;
-use crate::figures::{Figures, Kind};
+use crate::figures::Figures;
 use crate::num;
 use crate::profile::Profile;
 use crate::report::Table;
@@ -130,11 +130,9 @@ impl Tables<'_> {
         let figure = |id: &str| {
             self.figures
                 .get(id)
-                .and_then(|fig| fig.value.clone().ok().map(|v| (fig.kind, v)))
-                .map(|(kind, v)| match kind {
-                    Kind::Money => money(v),
-                    Kind::Percent => num::percent(v),
-                    Kind::Count => v.normalize().to_string(),
+                .and_then(|fig| {
+                    let value = fig.value.clone().ok()?;
+                    Some(display::figure(fig.kind, value, grouped))
                 })
                 .unwrap_or_else(|| "—".into())
         };
