@@ -27,22 +27,22 @@ fn left_base(node: &Scored) -> bool {
 /// An indicator's score cell. A branch shows its sum even when every leaf
 /// left the base, since its rows say why.
 pub fn score_cell(node: &Scored) -> String {
-    cell(node, node.leaf.is_some() && left_base(node), NOT_APPLICABLE)
+    cell(node, leaf_left_base(node), NOT_APPLICABLE)
 }
 
 /// [`score_cell`] for the CSV export: the same decision, in its own word.
 pub fn csv_score_cell(node: &Scored) -> String {
-    cell(
-        node,
-        node.leaf.is_some() && left_base(node),
-        NOT_APPLICABLE_CSV,
-    )
+    cell(node, leaf_left_base(node), NOT_APPLICABLE_CSV)
 }
 
 /// A first-level subtotal, which stands without rows beneath it: a branch
 /// whose every indicator left the base has no score to show.
 pub fn subtotal_cell(node: &Scored) -> String {
     cell(node, left_base(node), NOT_APPLICABLE)
+}
+
+fn leaf_left_base(node: &Scored) -> bool {
+    node.leaf.is_some() && left_base(node)
 }
 
 fn cell(node: &Scored, left_base: bool, word: &str) -> String {
