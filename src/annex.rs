@@ -1,12 +1,13 @@
 //! The annex 部门整体支出绩效自评表, built from the score sheet: one row per
 //! scored leaf, grouped level cells merged, totals from the tree.
 
+use crate::display;
 use crate::facts::FactsFile;
 use crate::figures::Figures;
 use crate::num;
 use crate::profile::Profile;
 use crate::report::{Annex, AnnexBudget, AnnexGoal, AnnexRow, SpanCell};
-use crate::scoring::{NotApplicable, ScoreSheet, Scored};
+use crate::scoring::{ScoreSheet, Scored};
 
 /// The figure whose first-level leaf the annex shows in its budget block
 /// rather than among the indicator rows, as the provincial tables do.
@@ -92,10 +93,7 @@ pub fn build(profile: &Profile, facts: &FactsFile, figures: &Figures, sheet: &Sc
                 target: detail.target.clone(),
                 actual: detail.actual.clone(),
                 weight: num::score(leaf.weight),
-                score: match leaf.not_applicable {
-                    Some(NotApplicable::Excluded) => "不适用".into(),
-                    _ => num::score(leaf.score),
-                },
+                score: display::score_cell(leaf),
                 standard: leaf.standard.clone().unwrap_or_default(),
                 description: leaf.description.clone().unwrap_or_default(),
                 note: detail

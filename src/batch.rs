@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, mpsc};
 
+use crate::display;
 use crate::error::{Error, Result};
 use crate::export::csv_cell;
 use crate::facts::FactsFile;
@@ -388,7 +389,7 @@ impl Summary {
                     .map(|name| {
                         first_level(&d.sheet)
                             .find(|r| &r.name == name)
-                            .map(subtotal)
+                            .map(display::subtotal_cell)
                             .unwrap_or_default()
                     })
                     .collect(),
@@ -526,16 +527,6 @@ impl Summary {
 /// The first-level indicators: the base's, then 加分 and 扣分 items.
 fn first_level(sheet: &ScoreSheet) -> impl Iterator<Item = &Scored> {
     sheet.roots.iter().chain(&sheet.adjustments)
-}
-
-/// A first-level subtotal as the unit's annex prints it.
-fn subtotal(node: &Scored) -> String {
-    // A branch whose every indicator left the base has no score to show.
-    if node.applicable.is_zero() && !node.weight.is_zero() {
-        "不适用".into()
-    } else {
-        num::score(node.score)
-    }
 }
 
 #[cfg(test)]

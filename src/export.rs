@@ -3,8 +3,9 @@
 
 use std::fmt::Write as _;
 
+use crate::display;
 use crate::num;
-use crate::scoring::{NotApplicable, ScoreSheet, Scored};
+use crate::scoring::{ScoreSheet, Scored};
 
 /// An indented tree with weights, scores and the reason for every deduction.
 pub fn table(sheet: &ScoreSheet) -> String {
@@ -47,10 +48,7 @@ pub fn table(sheet: &ScoreSheet) -> String {
 
 fn tree(out: &mut String, node: &Scored, depth: usize) {
     let name = padded(&format!("{}{}", "  ".repeat(depth), node.name));
-    let score = match node.not_applicable {
-        Some(NotApplicable::Excluded) => "不适用".to_string(),
-        _ => num::score(node.score),
-    };
+    let score = display::score_cell(node);
     writeln!(out, "{name}{:>8}{:>8}", num::score(node.weight), score).ok();
     if let Some(d) = node.leaf.as_ref().and_then(|l| l.deduction.as_ref()) {
         writeln!(
@@ -88,10 +86,7 @@ pub fn csv(sheet: &ScoreSheet) -> String {
             level.to_string(),
             node.name.clone(),
             num::score(node.weight),
-            match node.not_applicable {
-                Some(NotApplicable::Excluded) => "N/A".into(),
-                _ => num::score(node.score),
-            },
+            display::csv_score_cell(node),
             leaf.map(|l| l.target.clone()).unwrap_or_default(),
             leaf.map(|l| l.actual.clone()).unwrap_or_default(),
             leaf.and_then(|l| l.deduction.as_ref())

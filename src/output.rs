@@ -8,11 +8,10 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::facts::FactsFile;
 use crate::glyphs;
-use crate::narrative;
 use crate::pipeline::Report;
 use crate::profile::Profile;
 use crate::render::{self, Archive, FontSet, RenderInput};
-use crate::report::{ReportData, Section};
+use crate::report::ReportData;
 
 /// A format to write a report in, and where it goes.
 pub enum Format<'a> {
@@ -40,7 +39,7 @@ pub fn write(report: &Report, profile: &Profile, facts: &FactsFile, format: Form
             check_glyphs,
         } => pdf(report, profile, facts, path, archive, check_glyphs),
         Format::TypstSource { dir } => typst_source(&report.data, profile, dir),
-        Format::Text { to } => print(to, &plain_text(&report.data.sections)),
+        Format::Text { to } => print(to, &render::text::sections(&report.data.sections)),
     }
 }
 
@@ -88,14 +87,6 @@ fn typst_source(data: &ReportData, profile: &Profile, dir: &Path) -> Result<()> 
         write(&format!("fonts/{name}"), bytes)?;
     }
     Ok(())
-}
-
-fn plain_text(sections: &[Section]) -> String {
-    sections
-        .iter()
-        .map(|s| narrative::plain_text(&s.blocks))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// Prints `text` to standard output, given as `to`, all at once.

@@ -2,6 +2,7 @@
 //! template and writes the PDF, entirely in process and in memory.
 
 mod fonts;
+pub mod text;
 mod world;
 
 use std::collections::BTreeMap;

@@ -1,0 +1,372 @@
+//! The template view: everything a section template can read, under the name
+//! it reads it by. Numbers arrive formatted as the report prints them, so no
+//! template formats a number itself.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+use tera::Context;
+
+use super::chinese_number;
+use crate::display;
+use crate::facts::{FactsFile, FreeText, Goal, StaffCategory, Unit};
+use crate::figures::{Figures, Kind};
+use crate::framework::Framework;
+use crate::num;
+use crate::scoring::{NotApplicable, ScoreSheet, Scored};
+
+/// The tera context every section template of one report is rendered with.
+pub(super) fn context(
+    file: &FactsFile,
+    figures: &Figures,
+    framework: &Framework,
+    sheet: &ScoreSheet,
+    grouped: bool,
+) -> Context {
+    let view = View::new(file, figures, framework, sheet, grouped);
+    Context::from_serialize(&view).expect("the template view always serialises")
+}
+
+/// The top-level names templates read.
+#[derive(Serialize)]
+struct View<'a> {
+    year: i32,
+    unit: &'a Unit,
+    /// Every available count and percentage; a template tests `{% if f.x %}`.
+    f: BTreeMap<&'static str, String>,
+    /// Every available amount in 万元.
+    money: BTreeMap<&'static str, String>,
+    staffing: StaffingView<'a>,
+    projects: Vec<ProjectView<'a>>,
+    three_public: Vec<ThreePublicView>,
+    /// Whether the facts report government procurement.
+    procurement: bool,
+    /// Fixed assets, when the facts list any.
+    assets: Option<AssetsView<'a>>,
+    goals: &'a [Goal],
+    text: &'a FreeText,
+    problems: Vec<ProblemItem>,
+    score: ScoreView<'a>,
+}
+
+#[derive(Serialize)]
+struct StaffingView<'a> {
+    categories: &'a [StaffCategory],
+    /// The figures, so a total derived from the categories shows too.
+    establishment: Option<String>,
+    actual: Option<String>,
+    temporary: Option<u32>,
+    retired: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct ProjectView<'a> {
+    name: &'a str,
+    budget: String,
+    actual: String,
+    purpose: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct ThreePublicView {
+    name: &'static str,
+    previous: String,
+    budget: String,
+    actual: String,
+}
+
+#[derive(Serialize)]
+struct AssetsView<'a> {
+    /// The date of the figures: the facts' own, else the year's end.
+    as_of: String,
+    total: Option<String>,
+    items: Vec<AssetView<'a>>,
+}
+
+#[derive(Serialize)]
+struct AssetView<'a> {
+    name: &'a str,
+    value: String,
+}
+
+/// The score sheet as templates see it.
+#[derive(Serialize)]
+struct ScoreView<'a> {
+    framework: &'a str,
+    total: String,
+    weight: String,
+    raw: String,
+    applicable: String,
+    converted: Option<String>,
+    /// Absent when zero, so a template tests `{% if score.bonus %}`.
+    bonus: Option<String>,
+    penalty: Option<String>,
+    adjustments: Vec<NodeView>,
+    not_applicable: Vec<NodeView>,
+    /// Not applicable and left out of the base (the 换算 case).
+    excluded: Vec<NodeView>,
+    grade: &'a str,
+    grades: Vec<GradeView<'a>>,
+    roots: Vec<NodeView>,
+}
+
+/// A grade with the score range it covers, in words.
+#[derive(Serialize)]
+struct GradeView<'a> {
+    name: &'a str,
+    range: String,
+}
+
+impl<'a> View<'a> {
+    fn new(
+        file: &'a FactsFile,
+        figures: &Figures,
+        framework: &'a Framework,
+        sheet: &'a ScoreSheet,
+        grouped: bool,
+    ) -> Self {
+        let facts = &file.facts;
+        let money = |v: Decimal| num::money(v, grouped);
+        let mut f = BTreeMap::new();
+        let mut amounts = BTreeMap::new();
+        for (id, figure) in figures.iter() {
+            let Ok(value) = figure.value else { continue };
+            let shown = display::figure(figure.kind, value, grouped);
+            match figure.kind {
+                Kind::Money => amounts.insert(id, shown),
+                Kind::Percent | Kind::Count => f.insert(id, shown),
+            };
+        }
+        let s = &facts.staffing;
+        let staffing = StaffingView {
+            categories: &s.categories,
+            establishment: f.get("staff_establishment").cloned(),
+            actual: f.get("staff_actual").cloned(),
+            temporary: s.temporary,
+            retired: s.retired,
+        };
+        let projects = facts
+            .projects
+            .iter()
+            .map(|p| ProjectView {
+                name: &p.name,
+                budget: money(p.budget),
+                actual: money(p.actual),
+                purpose: p.purpose.as_deref(),
+            })
+            .collect();
+        let three_public = facts
+            .three_public
+            .items()
+            .into_iter()
+            .map(|(name, i)| ThreePublicView {
+                name,
+                previous: money(i.previous),
+                budget: money(i.budget),
+                actual: money(i.actual),
+            })
+            .collect();
+        let assets = facts
+            .assets
+            .as_ref()
+            .filter(|a| !a.fixed.is_empty())
+            .map(|a| {
+                let as_of = a
+                    .as_of
+                    .as_ref()
+                    .and_then(|d| d.date)
+                    .map(|d| format!("{}年{}月{}日", d.year, d.month, d.day))
+                    .unwrap_or_else(|| format!("{}年12月31日", facts.report.year));
+                AssetsView {
+                    as_of,
+                    total: amounts.get("asset_total").cloned(),
+                    items: a
+                        .fixed
+                        .iter()
+                        .map(|i| AssetView {
+                            name: &i.name,
+                            value: money(i.value),
+                        })
+                        .collect(),
+                }
+            });
+        View {
+            year: facts.report.year,
+            unit: &facts.unit,
+            f,
+            money: amounts,
+            staffing,
+            projects,
+            three_public,
+            procurement: facts.procurement.is_some(),
+            assets,
+            goals: &facts.goals,
+            text: &facts.text,
+            problems: problems(file, sheet),
+            score: ScoreView::new(framework, sheet),
+        }
+    }
+}
+
+impl<'a> ScoreView<'a> {
+    fn new(framework: &'a Framework, sheet: &'a ScoreSheet) -> Self {
+        let leaves = sheet.leaves();
+        ScoreView {
+            framework: &sheet.framework,
+            total: num::score(sheet.total),
+            weight: num::score(sheet.weight),
+            raw: num::score(sheet.raw),
+            applicable: num::score(sheet.applicable),
+            converted: sheet.converted.map(num::score),
+            bonus: (!sheet.bonus.is_zero()).then(|| num::score(sheet.bonus)),
+            penalty: (!sheet.penalty.is_zero()).then(|| num::score(sheet.penalty)),
+            adjustments: sheet.adjustments.iter().map(node_view).collect(),
+            not_applicable: leaves
+                .iter()
+                .filter(|l| l.not_applicable.is_some())
+                .map(|l| node_view(l))
+                .collect(),
+            excluded: leaves
+                .iter()
+                .filter(|l| l.not_applicable == Some(NotApplicable::Excluded))
+                .map(|l| node_view(l))
+                .collect(),
+            grade: &sheet.grade,
+            grades: grades(framework),
+            roots: sheet.roots.iter().map(node_view).collect(),
+        }
+    }
+}
+
+/// Each grade from its minimum up to the next grade's, the top one up to
+/// full marks.
+fn grades(framework: &Framework) -> Vec<GradeView<'_>> {
+    let header = &framework.header;
+    header
+        .grades
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let upper = i
+                .checked_sub(1)
+                .map(|j| header.grades[j].min)
+                .unwrap_or(header.total);
+            let range = if g.min.is_zero() {
+                format!("{}分以下", num::score(upper))
+            } else {
+                format!("{}分（含）—{}分", num::score(g.min), num::score(upper))
+            };
+            GradeView {
+                name: &g.name,
+                range,
+            }
+        })
+        .collect()
+}
+
+/// A problem and its measure, as the problems and measures sections list them.
+#[derive(Debug, Clone, Serialize)]
+struct ProblemItem {
+    number: String,
+    problem: String,
+    cause: Option<String>,
+    measure: String,
+}
+
+/// Deductions first (each with the figure that caused it), then the unit's own.
+fn problems(facts: &FactsFile, sheet: &ScoreSheet) -> Vec<ProblemItem> {
+    let mut items: Vec<(String, Option<String>, String)> = sheet
+        .leaves()
+        .into_iter()
+        .filter_map(|leaf| {
+            let d = leaf.leaf.as_ref()?.deduction.as_ref()?;
+            Some((
+                format!("“{}”指标扣{}分", leaf.name, num::score(d.lost)),
+                Some(format!(
+                    "{}，该指标分值{}分，得分{}分",
+                    d.reason,
+                    num::score(leaf.weight),
+                    num::score(leaf.score)
+                )),
+                d.measure.clone(),
+            ))
+        })
+        .collect();
+    items.extend(facts.facts.text.problems.iter().map(|p| {
+        (
+            p.problem.trim_end_matches('。').to_string(),
+            p.cause
+                .as_ref()
+                .map(|c| c.trim_end_matches('。').to_string()),
+            p.measure.clone(),
+        )
+    }));
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, (problem, cause, measure))| ProblemItem {
+            number: chinese_number(i + 1),
+            problem,
+            cause,
+            measure,
+        })
+        .collect()
+}
+
+/// A score-sheet node as templates see it: numbers already formatted.
+#[derive(Debug, Clone, Serialize)]
+struct NodeView {
+    id: String,
+    name: String,
+    weight: String,
+    score: String,
+    description: Option<String>,
+    leaf: Option<LeafView>,
+    children: Vec<NodeView>,
+    /// Every leaf below this node, flattened, for templates that list them.
+    leaves: Vec<NodeView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct LeafView {
+    target: String,
+    actual: String,
+    basis: String,
+    deduction: Option<DeductionView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct DeductionView {
+    lost: String,
+    reason: String,
+    measure: String,
+}
+
+fn node_view(node: &Scored) -> NodeView {
+    let leaf = node.leaf.as_ref().map(|l| LeafView {
+        target: l.target.clone(),
+        actual: l.actual.clone(),
+        basis: l.basis.clone(),
+        deduction: l.deduction.as_ref().map(|d| DeductionView {
+            lost: num::score(d.lost),
+            reason: d.reason.clone(),
+            measure: d.measure.clone(),
+        }),
+    });
+    let leaves = if node.leaf.is_some() {
+        Vec::new()
+    } else {
+        node.leaves().into_iter().map(node_view).collect()
+    };
+    NodeView {
+        id: node.id.clone(),
+        name: node.name.clone(),
+        weight: num::score(node.weight),
+        score: num::score(node.score),
+        description: node.description.clone(),
+        leaf,
+        children: node.children.iter().map(node_view).collect(),
+        leaves,
+    }
+}
