@@ -10,8 +10,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::error::{Error, Location, Result, TomlFile};
-use crate::facts::Comparison;
-use crate::figures;
+use crate::rule::tiers::{Tier, check_tiers};
+use crate::rule::{self, Rule};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -65,16 +65,6 @@ pub struct Qualitative {
     pub tiers: Vec<Tier>,
 }
 
-/// A tier as a share of the weight in percent: `min < score ≤ max`, except
-/// that the lowest tier includes its minimum.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Tier {
-    pub name: String,
-    pub min: Decimal,
-    pub max: Decimal,
-}
-
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IndicatorDef {
@@ -102,67 +92,15 @@ pub struct IndicatorDef {
     pub measure: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Rule {
-    /// Full marks at `full`; `per_point` points off per percentage point away
-    /// from it in `direction`; floor 0. (002: 预算执行率 99.93% → 9.93 of 10.)
-    Linear {
-        figure: String,
-        #[serde(default = "hundred")]
-        full: Decimal,
-        per_point: Decimal,
-        #[serde(default)]
-        direction: Direction,
-    },
-    /// Full marks within `threshold`; `points` off for every whole `step`
-    /// percentage points beyond it (with `partial`, a started step deducts
-    /// in proportion); floor 0. (000: 在职人员控制率 each 1 pt over −0.5.)
-    Step {
-        figure: String,
-        threshold: Decimal,
-        step: Decimal,
-        points: Decimal,
-        #[serde(default)]
-        direction: Direction,
-        #[serde(default)]
-        partial: bool,
-    },
-    /// Ordered bands of the figure, each giving a fixed score.
-    Bands { figure: String, bands: Vec<Band> },
-    /// Score = weight × rate / 100. (001: 绩效监控完成率.)
-    WeightTimesRate { figure: String },
-    /// A quantitative target: met → full, else in proportion to completion.
-    /// Target and actual come from the framework (`op`, `value`, `figure`)
-    /// or from the facts' assessment.
-    Target {
-        op: Option<Comparison>,
-        value: Option<Decimal>,
-        figure: Option<String>,
-    },
-    /// Qualitative tiers; the assessor's score must fall inside the chosen
-    /// tier. Without `tiers`, the framework's `[qualitative]` tiers apply.
-    Tiers { tiers: Option<Vec<Tier>> },
-    /// Named levels with fixed scores.
-    Levels { levels: Vec<Level> },
-    /// Each item met earns its points.
-    Checklist { items: Vec<ChecklistItem> },
-    /// `points` off per non-compliant case; floor 0.
-    PerCase { points: Decimal },
-    /// The assessor's score, with a written reason when below the weight.
-    Assessor,
-}
-
-impl Rule {
-    /// The derived figure the rule scores, if any.
-    pub fn figure(&self) -> Option<&str> {
-        match self {
-            Rule::Linear { figure, .. }
-            | Rule::Step { figure, .. }
-            | Rule::Bands { figure, .. }
-            | Rule::WeightTimesRate { figure } => Some(figure),
-            Rule::Target { figure, .. } => figure.as_deref(),
-            _ => None,
+impl IndicatorDef {
+    /// The indicator as its rule sees it.
+    pub fn indicator(&self) -> rule::Indicator<'_> {
+        rule::Indicator {
+            id: &self.id,
+            name: &self.name,
+            weight: self.weight,
+            target: self.target.as_deref(),
+            standard: self.standard.as_deref(),
         }
     }
 }
@@ -189,65 +127,6 @@ pub enum Role {
     Bonus,
     /// 扣分项: its score is taken off the total.
     Penalty,
-}
-
-/// A named level with a fixed score (行政效能 好/一般/差 → 6/3/0).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Level {
-    pub name: String,
-    pub score: Decimal,
-}
-
-/// One item of a checklist and the points it earns when met.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ChecklistItem {
-    pub text: String,
-    pub points: Decimal,
-}
-
-/// Which side of the threshold costs points.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    /// Falling short (execution rates).
-    #[default]
-    Below,
-    /// Exceeding (control rates).
-    Above,
-    /// Either way (政府采购执行率).
-    Both,
-}
-
-/// A band `[from, to]` of a figure; ends are inclusive unless marked open.
-/// A missing end is unbounded.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Band {
-    pub from: Option<Decimal>,
-    pub to: Option<Decimal>,
-    #[serde(default)]
-    pub from_open: bool,
-    #[serde(default)]
-    pub to_open: bool,
-    pub score: Decimal,
-}
-
-impl Band {
-    pub fn contains(&self, x: Decimal) -> bool {
-        let above = match self.from {
-            None => true,
-            Some(f) if self.from_open => x > f,
-            Some(f) => x >= f,
-        };
-        let below = match self.to {
-            None => true,
-            Some(t) if self.to_open => x < t,
-            Some(t) => x <= t,
-        };
-        above && below
-    }
 }
 
 /// A node of the validated tree.
@@ -302,7 +181,8 @@ impl Framework {
             header: raw.framework,
             roots: Vec::new(),
         };
-        fw.check_tiers("qualitative", None, &fw.qualitative.tiers)?;
+        check_tiers(&fw.qualitative.tiers)
+            .map_err(|message| fw.error(None, "qualitative", message))?;
         let defs: Vec<(IndicatorDef, usize)> = raw
             .indicator
             .into_iter()
@@ -398,164 +278,8 @@ impl Framework {
                 "open（由单位自设下级指标）的指标不能同时有 rule。".into(),
             ));
         }
-        if let Some(figure) = rule.figure()
-            && !figures::exists(figure)
-        {
-            let known: Vec<&str> = figures::CATALOGUE.iter().map(|d| d.id).collect();
-            return Err(self.error(
-                Some(offset),
-                &def.id,
-                format!(
-                    "计分规则引用了不存在的计算值 {figure}。可用的有：{}。",
-                    known.join(", ")
-                ),
-            ));
-        }
-        match rule {
-            Rule::Linear { per_point, .. } if *per_point <= Decimal::ZERO => {
-                Err(self.error(Some(offset), &def.id, "per_point 必须大于 0。".into()))
-            }
-            Rule::Step { step, points, .. }
-                if *step <= Decimal::ZERO || *points < Decimal::ZERO =>
-            {
-                Err(self.error(
-                    Some(offset),
-                    &def.id,
-                    "step 必须大于 0，points 不能为负。".into(),
-                ))
-            }
-            Rule::Bands { bands, .. } => self.check_bands(def, offset, bands),
-            Rule::Target { op, value, .. } if op.is_some() != value.is_some() => Err(self.error(
-                Some(offset),
-                &def.id,
-                "target 规则的 op 和 value 须同时给出或同时省略。".into(),
-            )),
-            Rule::Tiers { tiers: Some(tiers) } => self.check_tiers(&def.id, Some(offset), tiers),
-            Rule::Levels { levels } => {
-                let mut names = BTreeSet::new();
-                for level in levels {
-                    if !names.insert(level.name.as_str()) {
-                        return Err(self.error(
-                            Some(offset),
-                            &def.id,
-                            format!("等级「{}」重复。", level.name),
-                        ));
-                    }
-                    if level.score < Decimal::ZERO || level.score > def.weight {
-                        return Err(self.error(
-                            Some(offset),
-                            &def.id,
-                            format!(
-                                "等级「{}」的得分 {} 超出 0–{} 的范围。",
-                                level.name, level.score, def.weight
-                            ),
-                        ));
-                    }
-                }
-                if levels.is_empty() {
-                    return Err(self.error(Some(offset), &def.id, "levels 不能为空。".into()));
-                }
-                Ok(())
-            }
-            Rule::Checklist { items } => {
-                let sum: Decimal = items.iter().map(|i| i.points).sum();
-                if items.is_empty() || sum != def.weight {
-                    return Err(self.error(
-                        Some(offset),
-                        &def.id,
-                        format!("检查项分值之和为 {sum}，应等于指标分值 {}。", def.weight),
-                    ));
-                }
-                Ok(())
-            }
-            Rule::PerCase { points } if *points <= Decimal::ZERO => Err(self.error(
-                Some(offset),
-                &def.id,
-                "per_case 的 points 必须大于 0。".into(),
-            )),
-            _ => Ok(()),
-        }
-    }
-
-    /// Bands must be in ascending order, touch without overlapping, and
-    /// give scores within the weight.
-    fn check_bands(&self, def: &IndicatorDef, offset: usize, bands: &[Band]) -> Result<()> {
-        if bands.is_empty() {
-            return Err(self.error(Some(offset), &def.id, "bands 不能为空。".into()));
-        }
-        for band in bands {
-            if band.score < Decimal::ZERO || band.score > def.weight {
-                return Err(self.error(
-                    Some(offset),
-                    &def.id,
-                    format!("档位得分 {} 超出 0–{} 的范围。", band.score, def.weight),
-                ));
-            }
-        }
-        // Rates are never below 0 but may exceed any bound: the bands must
-        // start at 0 (or below) and leave the top open.
-        let first = &bands[0];
-        let starts = match first.from {
-            None => true,
-            Some(f) => f <= Decimal::ZERO && !(f.is_zero() && first.from_open),
-        };
-        let last = &bands[bands.len() - 1];
-        if !starts || last.to.is_some() {
-            return Err(self.error(
-                Some(offset),
-                &def.id,
-                format!(
-                    "档位须覆盖全部取值：第一档应从 0（含）或 -∞ 开始，最后一档应不设上限；现为 {} … {}。",
-                    describe_band(first),
-                    describe_band(last)
-                ),
-            ));
-        }
-        for pair in bands.windows(2) {
-            let (a, b) = (&pair[0], &pair[1]);
-            let ok = match (a.to, b.from) {
-                (Some(t), Some(f)) => t == f && (a.to_open != b.from_open),
-                _ => false,
-            };
-            if !ok {
-                return Err(self.error(
-                    Some(offset),
-                    &def.id,
-                    format!(
-                        "档位 {} 与 {} 重叠或不衔接：前一档的上限须等于后一档的下限，且恰好一端包含该值。",
-                        describe_band(a),
-                        describe_band(b)
-                    ),
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    /// Tiers must be ordered from best to worst, within 0–100% of the
-    /// weight, each with min below max, touching the next.
-    fn check_tiers(&self, id: &str, offset: Option<usize>, tiers: &[Tier]) -> Result<()> {
-        let bad = |message: String| Err(self.error(offset, id, message));
-        if tiers.is_empty() {
-            return bad("tiers 不能为空。".into());
-        }
-        for t in tiers {
-            if t.min < Decimal::ZERO || t.max > Decimal::ONE_HUNDRED || t.min >= t.max {
-                return bad(format!(
-                    "档次「{}」的范围 {}%–{}% 不合理：应满足 0 ≤ min < max ≤ 100。",
-                    t.name, t.min, t.max
-                ));
-            }
-        }
-        for pair in tiers.windows(2) {
-            if pair[0].min != pair[1].max {
-                return bad(format!(
-                    "档次应从高到低排列且首尾相接：「{}」的下限 {}% 应等于「{}」的上限 {}%。",
-                    pair[0].name, pair[0].min, pair[1].name, pair[1].max
-                ));
-            }
-        }
-        Ok(())
+        rule.check(def.weight)
+            .map_err(|message| self.error(Some(offset), &def.id, message))
     }
 
     fn check_weights(&self, nodes: &[Node]) -> Result<()> {
@@ -623,16 +347,6 @@ fn tier(name: &str, min: i64, max: i64) -> Tier {
         min: min.into(),
         max: max.into(),
     }
-}
-
-fn describe_band(b: &Band) -> String {
-    let from = b.from.map_or("-∞".to_string(), |f| f.to_string());
-    let to = b.to.map_or("+∞".to_string(), |t| t.to_string());
-    format!(
-        "{}{from}, {to}{}",
-        if b.from_open { "(" } else { "[" },
-        if b.to_open { ")" } else { "]" }
-    )
 }
 
 fn attach(defs: &[(IndicatorDef, usize)], parent: Option<&str>) -> Vec<Node> {
@@ -755,19 +469,5 @@ open = true
             msg.contains("[80, 90]") && msg.contains("[90, +∞]"),
             "{msg}"
         );
-    }
-
-    #[test]
-    fn band_edges() {
-        let band = Band {
-            from: Some(Decimal::ZERO),
-            to: Some(Decimal::TEN),
-            from_open: true,
-            to_open: false,
-            score: Decimal::ONE,
-        };
-        assert!(!band.contains(Decimal::ZERO));
-        assert!(band.contains(Decimal::TEN));
-        assert!(band.contains(Decimal::new(1, 2)));
     }
 }

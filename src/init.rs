@@ -8,9 +8,10 @@ use std::path::Path;
 
 use crate::facts::FactsFile;
 use crate::figures::Figures;
-use crate::framework::{NaPolicy, Node, Rule};
+use crate::framework::{NaPolicy, Node};
 use crate::num;
 use crate::profile::Profile;
+use crate::rule::Rule;
 
 /// What every profile needs: the unit, money, staffing and text.
 const BASE: &str = r#"
@@ -169,85 +170,14 @@ fn indicator_blocks(node: &Node, out: &mut String) {
         }
         return;
     };
-    let header = |out: &mut String, what: &str| {
+    if let Some(stub) = rule.stub(&def.indicator()) {
         writeln!(
             out,
-            "\n[assess.\"{}\"]  # {}（{w}分）：{what}",
-            def.id, def.name
+            "\n[assess.\"{}\"]  # {}（{w}分）：{}",
+            def.id, def.name, stub.what
         )
         .ok();
-    };
-    match rule {
-        Rule::Target { op, figure, .. } => {
-            header(out, "定量指标，达到指标值得满分，否则按完成比例计分");
-            if op.is_none() {
-                writeln!(out, "target = {{ op = \">=\", value = 100 }}  # 年度指标值").ok();
-            }
-            if figure.is_none() {
-                writeln!(out, "unit = \"%\"\nactual = 100  # 实际完成值").ok();
-            }
-        }
-        Rule::Tiers { tiers } => {
-            header(out, "定性指标，评价人在所选档次内打分");
-            let first = tiers
-                .as_ref()
-                .and_then(|t| t.first())
-                .map_or("达成".to_string(), |t| t.name.clone());
-            writeln!(
-                out,
-                "tier = \"{first}\"  # 档次\n\
-                 score = {w}  # 评分，须在档次范围内\n\
-                 actual_text = \"{first}\"  # 实际完成情况\n\
-                 # reason = \"…\"  # 扣分时必须写明理由"
-            )
-            .ok();
-        }
-        Rule::Levels { levels } => {
-            let names: Vec<String> = levels
-                .iter()
-                .map(|l| format!("{}={}分", l.name, num::score(l.score)))
-                .collect();
-            header(out, &format!("按等级计分（{}）", names.join("，")));
-            let first = levels.first().map_or("", |l| l.name.as_str());
-            writeln!(out, "level = \"{first}\"").ok();
-        }
-        Rule::Checklist { items } => {
-            header(out, "逐项检查，满足一项得该项分值");
-            for (i, item) in items.iter().enumerate() {
-                writeln!(
-                    out,
-                    "#   {}. {}（{}分）",
-                    i + 1,
-                    item.text,
-                    num::score(item.points)
-                )
-                .ok();
-            }
-            let met = vec!["true"; items.len()].join(", ");
-            writeln!(out, "met = [{met}]  # 各项是否满足，依次对应上列各项").ok();
-        }
-        Rule::PerCase { points } => {
-            header(
-                out,
-                &format!("每发现一例不符合要求的情况扣{}分", num::score(*points)),
-            );
-            writeln!(out, "cases = 0  # 不符合要求的情况（例）").ok();
-        }
-        Rule::Assessor => {
-            header(out, def.standard.as_deref().unwrap_or("评价人评分"));
-            let actual = def.target.clone().unwrap_or_default();
-            writeln!(
-                out,
-                "score = {w}  # 评分（0–{w}）\n\
-                 actual_text = \"{actual}\"  # 实际完成情况\n\
-                 # reason = \"…\"  # 扣分时必须写明理由"
-            )
-            .ok();
-        }
-        Rule::Linear { .. }
-        | Rule::Step { .. }
-        | Rule::Bands { .. }
-        | Rule::WeightTimesRate { .. } => {}
+        out.push_str(&stub.lines);
     }
 }
 

@@ -18,4 +18,5 @@ pub mod pipeline;
 pub mod profile;
 pub mod render;
 pub mod report;
+pub mod rule;
 pub mod scoring;

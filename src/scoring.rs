@@ -7,11 +7,14 @@
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::error::{Error, Result};
-use crate::facts::{Assessment, Comparison, FactsFile, IndicatorFact, Target};
-use crate::figures::{Figures, Kind};
-use crate::framework::{Direction, Framework, NaPolicy, Node, Role, Rule, Tier};
+use crate::error::{Error, Location, Result};
+use crate::facts::{Assessment, FactsFile, IndicatorFact, Target};
+use crate::figures::Figures;
+use crate::framework::{Framework, NaPolicy, Node, Role};
 use crate::num::{self, round2};
+use crate::rule::target::{actual_value, quantity};
+use crate::rule::tiers::{Judgement, quality};
+use crate::rule::{Inputs, Problem, Rule};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ScoreSheet {
@@ -238,16 +241,6 @@ struct Place {
     prefix: String,
 }
 
-/// A scored leaf before it becomes a tree node.
-struct Finding {
-    score: Decimal,
-    target: String,
-    actual: String,
-    basis: String,
-    /// Why the score is what it is, with the figures (used when points are lost).
-    reason: String,
-}
-
 impl Scorer<'_> {
     fn node(&self, node: &Node, inherited_measure: Option<&str>) -> Result<Scored> {
         let measure = node.def.measure.as_deref().or(inherited_measure);
@@ -330,14 +323,22 @@ impl Scorer<'_> {
                 NotApplicable::Excluded => (Decimal::ZERO, Decimal::ZERO),
             };
             scored.leaf = Some(Leaf {
-                target: def.target.clone().unwrap_or_else(|| rule_target(rule)),
+                target: def.target.clone().unwrap_or_else(|| rule.target()),
                 actual: "不适用".into(),
                 basis,
                 deduction: None,
             });
             return Ok(());
         }
-        let finding = self.assess(node, rule, assessment, &place)?;
+        let inputs = Inputs {
+            indicator: def.indicator(),
+            assessment,
+            figures: self.figures,
+            qualitative: &self.framework.qualitative.tiers,
+        };
+        let finding = rule
+            .score(&inputs)
+            .map_err(|problem| self.problem(node, &place, problem))?;
         let score = round2(finding.score);
         let measure = assessment.measure.as_deref().or(measure);
         scored.score = score;
@@ -350,216 +351,22 @@ impl Scorer<'_> {
         Ok(())
     }
 
-    /// Scores a framework leaf by its rule, from figures or the assessment.
-    fn assess(&self, node: &Node, rule: &Rule, a: &Assessment, place: &Place) -> Result<Finding> {
-        let def = &node.def;
-        let weight = def.weight;
-        let need = |field: &str, what: &str| {
-            self.error(
-                place,
-                field,
-                format!(
-                    "指标「{}」需要{what}：请在 [assess.{}] 中填写 {field}。",
-                    def.name, def.id
-                ),
-            )
-        };
-        let with_reason = |text: String| match &a.reason {
-            Some(r) => format!("{text}，{}", r.trim_end_matches('。')),
-            None => text,
-        };
-        match rule {
-            Rule::Linear { figure, .. }
-            | Rule::Step { figure, .. }
-            | Rule::Bands { figure, .. }
-            | Rule::WeightTimesRate { figure } => {
-                let x = self.figures.require(figure)?;
-                let fig = self.figures.get(figure).expect("required figure exists");
-                let shown = display(x, fig.kind, "");
-                let (score, reason) = apply(rule, weight, x, fig.label, &shown)
-                    .map_err(|message| self.framework_error(node, message))?;
-                Ok(Finding {
-                    score,
-                    target: rule_target(rule),
-                    basis: format!("{}{shown}", fig.label),
-                    actual: shown,
-                    reason,
-                })
-            }
-            Rule::Target { op, value, figure } => {
-                let (op, value) = match (op, value, &a.target) {
-                    (Some(op), Some(value), _) => (*op, *value),
-                    (_, _, Some(Target::Quantity { op, value })) => (*op, *value),
-                    _ => return Err(need("target", "年度指标值")),
-                };
-                let figure = figure.as_deref().or(a.actual_figure.as_deref());
-                let (actual, kind) = self
-                    .actual_value(place, figure, a.actual)?
-                    .ok_or_else(|| need("actual", "实际完成值"))?;
-                // A rate's target is in percent unless the facts say otherwise.
-                let unit = match (a.unit.as_str(), kind) {
-                    ("", Some(Kind::Percent)) => "%",
-                    (unit, _) => unit,
-                };
-                Ok(quantity(weight, op, value, actual, kind, unit))
-            }
-            Rule::Tiers { tiers } => {
-                let tiers = tiers
-                    .as_deref()
-                    .unwrap_or(&self.framework.qualitative.tiers);
-                let tier = a.tier.as_deref().ok_or_else(|| need("tier", "评价档次"))?;
-                let score = a.score.ok_or_else(|| need("score", "评分"))?;
-                let target = def.target.clone().unwrap_or_default();
-                let actual = a.actual_text.clone().unwrap_or_else(|| tier.to_string());
-                quality(
-                    weight,
-                    tiers,
-                    &target,
-                    tier,
-                    score,
-                    actual,
-                    a.reason.as_deref(),
-                    &def.name,
-                )
-                .map_err(|(field, message)| self.error(place, field, message))
-            }
-            Rule::Levels { levels } => {
-                let name = a
-                    .level
-                    .as_deref()
-                    .ok_or_else(|| need("level", "评价等级"))?;
-                let level = levels.iter().find(|l| l.name == name).ok_or_else(|| {
-                    let names: Vec<&str> = levels.iter().map(|l| l.name.as_str()).collect();
-                    self.error(
-                        place,
-                        "level",
-                        format!("等级「{name}」不存在，可选：{}。", names.join("、")),
-                    )
-                })?;
-                let basis = format!("评为“{name}”");
-                Ok(Finding {
-                    score: level.score,
-                    target: levels.first().map(|l| l.name.clone()).unwrap_or_default(),
-                    actual: a.actual_text.clone().unwrap_or_else(|| name.to_string()),
-                    reason: with_reason(format!("{basis}，按等级得{}分", num::score(level.score))),
-                    basis,
-                })
-            }
-            Rule::Checklist { items } => {
-                let met = a
-                    .met
-                    .as_ref()
-                    .ok_or_else(|| need("met", "各检查项是否满足"))?;
-                if met.len() != items.len() {
-                    return Err(self.error(
-                        place,
-                        "met",
-                        format!(
-                            "指标「{}」有 {} 个检查项，met 却列了 {} 项。",
-                            def.name,
-                            items.len(),
-                            met.len()
-                        ),
-                    ));
-                }
-                let score: Decimal = items
-                    .iter()
-                    .zip(met)
-                    .filter(|(_, m)| **m)
-                    .map(|(i, _)| i.points)
-                    .sum();
-                let missed: Vec<&str> = items
-                    .iter()
-                    .zip(met)
-                    .filter(|(_, m)| !**m)
-                    .map(|(i, _)| i.text.trim_end_matches(['。', '；', ';']))
-                    .collect();
-                let met_count = met.iter().filter(|m| **m).count();
-                let basis = format!("{} 项检查中满足 {met_count} 项", items.len());
-                let actual = a.actual_text.clone().unwrap_or_else(|| basis.clone());
-                Ok(Finding {
-                    score,
-                    target: format!("满足全部 {} 项", items.len()),
-                    actual,
-                    reason: with_reason(format!("{basis}，未满足：{}", missed.join("；"))),
-                    basis,
-                })
-            }
-            Rule::PerCase { points } => {
-                let cases = a.cases.ok_or_else(|| need("cases", "不符合要求的情况数"))?;
-                let lost = points.checked_mul(Decimal::from(cases)).unwrap_or(weight);
-                let basis = format!("发现不符合要求的情况{cases}例");
-                Ok(Finding {
-                    score: clamp(weight - lost.min(weight), weight),
-                    target: "无不符合要求的情况".into(),
-                    actual: a.actual_text.clone().unwrap_or_else(|| basis.clone()),
-                    reason: with_reason(format!("{basis}，每例扣{}分", num::score(*points))),
-                    basis,
-                })
-            }
-            Rule::Assessor => {
-                let score = a.score.ok_or_else(|| need("score", "评分"))?;
-                if score < Decimal::ZERO || score > weight {
-                    return Err(self.error(
-                        place,
-                        "score",
-                        format!(
-                            "指标「{}」的评分 {} 超出 0–{} 分。",
-                            def.name,
-                            num::score(score),
-                            num::score(weight)
-                        ),
-                    ));
-                }
-                if score < weight && a.reason.is_none() {
-                    return Err(need("reason", "扣分理由"));
-                }
-                let actual = a.actual_text.clone().unwrap_or_default();
-                let basis = if actual.is_empty() {
-                    "评价人评分".to_string()
-                } else {
-                    format!("实际完成“{actual}”")
-                };
-                Ok(Finding {
-                    score,
-                    target: def.target.clone().unwrap_or_default(),
-                    actual,
-                    reason: with_reason(basis.clone()),
-                    basis,
-                })
-            }
-        }
-    }
-
-    /// The actual value of a quantitative indicator: a derived figure or a typed number.
-    fn actual_value(
-        &self,
-        place: &Place,
-        figure: Option<&str>,
-        typed: Option<Decimal>,
-    ) -> Result<Option<(Decimal, Option<Kind>)>> {
-        match (figure, typed) {
-            (Some(id), _) => {
-                let kind = self.figures.get(id).map(|f| f.kind).ok_or_else(|| {
-                    self.error(place, "actual_figure", format!("没有名为 {id} 的计算值。"))
-                })?;
-                Ok(Some((self.figures.require(id)?, Some(kind))))
-            }
-            (None, Some(actual)) => Ok(Some((actual, None))),
-            (None, None) => Ok(None),
-        }
-    }
-
-    fn framework_error(&self, node: &Node, message: String) -> Error {
-        Error::Framework {
-            location: Some(crate::error::Location::from_offset(
-                &self.framework.file,
-                &self.framework.text,
-                node.offset,
-            )),
-            file: self.framework.file.clone(),
-            indicator: node.def.id.clone(),
-            message,
+    /// Says where a rule's problem with `node` lies: in the facts at
+    /// `place`, or in the framework.
+    fn problem(&self, node: &Node, place: &Place, problem: Problem) -> Error {
+        match problem {
+            Problem::Fact { field, message } => self.error(place, field, message),
+            Problem::Framework(message) => Error::Framework {
+                location: Some(Location::from_offset(
+                    &self.framework.file,
+                    &self.framework.text,
+                    node.offset,
+                )),
+                file: self.framework.file.clone(),
+                indicator: node.def.id.clone(),
+                message,
+            },
+            Problem::Figure(error) => error,
         }
     }
 
@@ -623,27 +430,25 @@ impl Scorer<'_> {
             offset: Some(offset),
             prefix: "indicators".into(),
         };
+        let problem = |problem| self.problem(branch, &place, problem);
         let finding = match &fact.target {
             Target::Quantity { op, value } => {
-                let (actual, kind) = self
-                    .actual_value(&place, fact.actual_figure.as_deref(), fact.actual)?
-                    .expect("validated when the facts were loaded");
+                let (actual, kind) =
+                    actual_value(self.figures, fact.actual_figure.as_deref(), fact.actual)
+                        .map_err(problem)?
+                        .expect("validated when the facts were loaded");
                 quantity(weight, *op, *value, actual, kind, &fact.unit)
             }
             Target::Quality { text } => {
                 let tier = fact.tier.as_deref().unwrap_or_default();
-                let actual = fact.actual_text.clone().unwrap_or_else(|| tier.to_string());
-                quality(
-                    weight,
-                    &self.framework.qualitative.tiers,
-                    text,
+                let judgement = Judgement {
                     tier,
-                    fact.score.unwrap_or_default(),
-                    actual,
-                    fact.reason.as_deref(),
-                    &fact.name,
-                )
-                .map_err(|(field, message)| self.error(&place, field, message))?
+                    score: fact.score.unwrap_or_default(),
+                    actual: fact.actual_text.clone().unwrap_or_else(|| tier.to_string()),
+                    reason: fact.reason.as_deref(),
+                };
+                let tiers = &self.framework.qualitative.tiers;
+                quality(&fact.name, weight, tiers, text, judgement).map_err(problem)?
             }
         };
         let score = round2(finding.score);
@@ -673,164 +478,6 @@ impl Scorer<'_> {
     }
 }
 
-/// A quantitative target: met → full marks, else in proportion to completion.
-fn quantity(
-    weight: Decimal,
-    op: Comparison,
-    value: Decimal,
-    actual: Decimal,
-    kind: Option<Kind>,
-    unit: &str,
-) -> Finding {
-    let target = format!("{}{}", op.symbol(), display_plain(value, unit));
-    let actual_text = match kind {
-        Some(kind) => display(actual, kind, unit),
-        None => display_plain(actual, unit),
-    };
-    let ratio = completion(op, value, actual);
-    let ratio_text = num::percent(ratio * Decimal::ONE_HUNDRED);
-    Finding {
-        score: weight * ratio.min(Decimal::ONE),
-        reason: format!(
-            "年度指标值{target}，实际完成{actual_text}，完成程度{ratio_text}，按完成比例计分"
-        ),
-        basis: format!("年度指标值{target}，实际完成{actual_text}"),
-        target,
-        actual: actual_text,
-    }
-}
-
-/// A qualitative finding: the assessor's score must fall inside the chosen
-/// tier, and a lost point needs a written reason. `Err` is (field, message).
-#[allow(clippy::too_many_arguments)]
-fn quality(
-    weight: Decimal,
-    tiers: &[Tier],
-    target: &str,
-    tier_name: &str,
-    score: Decimal,
-    actual: String,
-    reason: Option<&str>,
-    name: &str,
-) -> std::result::Result<Finding, (&'static str, String)> {
-    let tier = tiers.iter().find(|t| t.name == tier_name).ok_or_else(|| {
-        let names: Vec<&str> = tiers.iter().map(|t| t.name.as_str()).collect();
-        (
-            "tier",
-            format!("档次「{tier_name}」不存在，可选：{}。", names.join("、")),
-        )
-    })?;
-    let low = round2(weight * tier.min / Decimal::ONE_HUNDRED);
-    let high = round2(weight * tier.max / Decimal::ONE_HUNDRED);
-    if score < low || score > high {
-        return Err((
-            "score",
-            format!(
-                "指标「{name}」评为「{tier_name}」，得分应在 {}–{} 分之间，现为 {} 分。",
-                num::score(low),
-                num::score(high),
-                num::score(score)
-            ),
-        ));
-    }
-    let basis = if target.is_empty() {
-        format!("实际完成“{actual}”，评为“{tier_name}”")
-    } else {
-        format!("年度指标值“{target}”，实际完成“{actual}”，评为“{tier_name}”")
-    };
-    let reason = match (reason, score < weight) {
-        (Some(reason), _) => format!("{basis}，{}", reason.trim_end_matches('。')),
-        (None, false) => basis.clone(),
-        (None, true) => {
-            return Err((
-                "reason",
-                format!("定性指标「{name}」扣了分，请在 reason 中写明扣分理由。"),
-            ));
-        }
-    };
-    Ok(Finding {
-        score,
-        target: target.to_string(),
-        actual,
-        basis,
-        reason,
-    })
-}
-
-/// Scores figure value `x` by `rule`; `Err` says why the rule cannot apply.
-fn apply(
-    rule: &Rule,
-    weight: Decimal,
-    x: Decimal,
-    label: &str,
-    shown: &str,
-) -> std::result::Result<(Decimal, String), String> {
-    let scored = match rule {
-        Rule::Linear {
-            full,
-            per_point,
-            direction,
-            ..
-        } => {
-            let gap = distance(x, *full, *direction);
-            let score = clamp(weight - deducted(gap.checked_mul(*per_point)), weight);
-            let reason = format!(
-                "{label}为{shown}，较{}{}{}个百分点，按每个百分点扣{}分计",
-                num::percent(*full),
-                side(x, *full),
-                num::score(gap),
-                num::score(*per_point)
-            );
-            (score, reason)
-        }
-        Rule::Step {
-            threshold,
-            step,
-            points,
-            direction,
-            partial,
-            ..
-        } => {
-            let beyond = distance(x, *threshold, *direction);
-            let steps = beyond
-                .checked_div(*step)
-                .map(|s| if *partial { s } else { s.floor() });
-            let score = clamp(
-                weight - deducted(steps.and_then(|s| s.checked_mul(*points))),
-                weight,
-            );
-            let reason = format!(
-                "{label}为{shown}，较{}{}{}个百分点，按每{}个百分点扣{}分计",
-                num::percent(*threshold),
-                side(x, *threshold),
-                num::score(beyond),
-                num::score(*step),
-                num::score(*points)
-            );
-            (score, reason)
-        }
-        Rule::Bands { bands, .. } => {
-            let band = bands
-                .iter()
-                .find(|b| b.contains(x))
-                .ok_or_else(|| format!("{label}为{shown}，不在任何档位内；请补全 bands。"))?;
-            (
-                band.score,
-                format!("{label}为{shown}，按评分档位得{}分", num::score(band.score)),
-            )
-        }
-        Rule::WeightTimesRate { .. } => {
-            let rate = x.min(Decimal::ONE_HUNDRED).max(Decimal::ZERO);
-            let score = weight * rate / Decimal::ONE_HUNDRED;
-            (score, format!("{label}为{shown}，得分为分值 × {label}"))
-        }
-        other => {
-            return Err(format!("规则 {other:?} 不按计算值计分。"));
-        }
-    };
-    Ok(scored)
-}
-
 fn deduction(
     weight: Decimal,
     score: Decimal,
@@ -847,191 +494,12 @@ fn deduction(
     })
 }
 
-/// How far `x` lies from `mark` on the side that costs points.
-fn distance(x: Decimal, mark: Decimal, direction: Direction) -> Decimal {
-    let d = match direction {
-        Direction::Below => mark - x,
-        Direction::Above => x - mark,
-        Direction::Both => (x - mark).abs(),
-    };
-    d.max(Decimal::ZERO)
-}
-
-fn side(x: Decimal, mark: Decimal) -> &'static str {
-    if x < mark {
-        "低"
-    } else if x > mark {
-        "高"
-    } else {
-        "相差"
-    }
-}
-
-/// Points off; a deduction too large to compute takes everything.
-fn deducted(points: Option<Decimal>) -> Decimal {
-    points.unwrap_or(Decimal::MAX)
-}
-
-fn clamp(score: Decimal, weight: Decimal) -> Decimal {
-    score.max(Decimal::ZERO).min(weight)
-}
-
-/// How much of a quantitative target was reached, as a fraction (1 = met).
-fn completion(op: Comparison, target: Decimal, actual: Decimal) -> Decimal {
-    let met = match op {
-        Comparison::AtLeast => actual >= target,
-        Comparison::AtMost => actual <= target,
-        Comparison::Exactly => actual == target,
-    };
-    if met {
-        return Decimal::ONE;
-    }
-    let (small, large) = match op {
-        Comparison::AtLeast => (actual, target),
-        Comparison::AtMost => (target, actual),
-        Comparison::Exactly => (actual.min(target), actual.max(target)),
-    };
-    if large.is_zero() || small < Decimal::ZERO {
-        return Decimal::ZERO;
-    }
-    small.checked_div(large).unwrap_or(Decimal::ZERO)
-}
-
-fn rule_target(rule: &Rule) -> String {
-    match rule {
-        Rule::Linear { full, .. } => num::percent(*full),
-        Rule::Step {
-            threshold,
-            direction,
-            ..
-        } => match direction {
-            Direction::Above => format!("≤{}", num::percent(*threshold)),
-            Direction::Below => format!("≥{}", num::percent(*threshold)),
-            Direction::Both => num::percent(*threshold),
-        },
-        Rule::Bands { .. } => "按档位计分".into(),
-        Rule::WeightTimesRate { .. } => "100.00%".into(),
-        Rule::Target {
-            op: Some(op),
-            value: Some(value),
-            ..
-        } => format!("{}{}%", op.symbol(), value.normalize()),
-        Rule::Target { .. } | Rule::Tiers { .. } | Rule::Assessor => String::new(),
-        Rule::Levels { levels } => levels.first().map(|l| l.name.clone()).unwrap_or_default(),
-        Rule::Checklist { items } => format!("满足全部 {} 项", items.len()),
-        Rule::PerCase { .. } => "无不符合要求的情况".into(),
-    }
-}
-
-fn display(x: Decimal, kind: Kind, unit: &str) -> String {
-    match kind {
-        Kind::Percent => num::percent(x),
-        Kind::Money => format!("{}万元", num::money(x, false)),
-        Kind::Count => format!("{}{unit}", x.normalize()),
-    }
-}
-
-fn display_plain(x: Decimal, unit: &str) -> String {
-    format!("{}{unit}", x.normalize())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn dec(s: &str) -> Decimal {
         s.parse().unwrap()
-    }
-
-    #[test]
-    fn quantitative_completion() {
-        let c = |op, t: &str, a: &str| completion(op, dec(t), dec(a));
-        assert_eq!(c(Comparison::AtLeast, "100", "120"), Decimal::ONE);
-        assert_eq!(c(Comparison::AtLeast, "100", "100"), Decimal::ONE);
-        assert_eq!(c(Comparison::AtLeast, "100", "90"), dec("0.9"));
-        assert_eq!(c(Comparison::AtMost, "10", "20"), dec("0.5"));
-        assert_eq!(c(Comparison::AtMost, "10", "10"), Decimal::ONE);
-        assert_eq!(c(Comparison::Exactly, "100", "80"), dec("0.8"));
-        assert_eq!(c(Comparison::Exactly, "80", "100"), dec("0.8"));
-        assert_eq!(c(Comparison::AtLeast, "100", "-5"), Decimal::ZERO);
-    }
-
-    fn parse_rule(text: &str) -> Rule {
-        toml::from_str::<toml::Table>(&format!("r = {text}")).unwrap()["r"]
-            .clone()
-            .try_into()
-            .unwrap()
-    }
-
-    fn score_of(rule: &str, weight: &str, x: &str) -> Decimal {
-        let (score, _) = apply(&parse_rule(rule), dec(weight), dec(x), "指标", "x").unwrap();
-        round2(score)
-    }
-
-    #[test]
-    fn linear_deduction_per_point() {
-        let rule = r#"{ kind = "linear", figure = "budget_execution_rate", per_point = 1 }"#;
-        // Reference 002: 99.93% of 10 points scores 9.93.
-        assert_eq!(score_of(rule, "10", "99.93"), dec("9.93"));
-        assert_eq!(score_of(rule, "10", "100"), dec("10"));
-        assert_eq!(score_of(rule, "10", "120"), dec("10"));
-        // Floor at 0.
-        assert_eq!(score_of(rule, "10", "50"), dec("0"));
-    }
-
-    #[test]
-    fn step_deduction_with_and_without_partial_steps() {
-        // 000: 在职人员控制率 ≤100% full; each point over −0.5.
-        let rule = r#"{ kind = "step", figure = "staff_control_rate", threshold = 100, step = 1, points = 0.5, direction = "above" }"#;
-        assert_eq!(score_of(rule, "5", "100"), dec("5"));
-        assert_eq!(score_of(rule, "5", "101"), dec("4.5"));
-        assert_eq!(score_of(rule, "5", "101.9"), dec("4.5"));
-        assert_eq!(score_of(rule, "5", "91"), dec("5"));
-        assert_eq!(score_of(rule, "5", "150"), dec("0"));
-        // 000: 预算完成率 each 5% below 100% −2; a started step counts when partial.
-        let rule = r#"{ kind = "step", figure = "budget_execution_rate", threshold = 100, step = 5, points = 2, partial = true }"#;
-        assert_eq!(score_of(rule, "5", "97.5"), dec("4"));
-        let rule = r#"{ kind = "step", figure = "procurement_execution_rate", threshold = 100, step = 5, points = 2, direction = "both" }"#;
-        assert_eq!(score_of(rule, "6", "110"), dec("2"));
-        assert_eq!(score_of(rule, "6", "90"), dec("2"));
-        assert_eq!(score_of(rule, "6", "104.99"), dec("6"));
-    }
-
-    #[test]
-    fn huge_values_take_all_points_without_overflow() {
-        let huge = "79228162514264337593543950335";
-        let rule = r#"{ kind = "step", figure = "staff_control_rate", threshold = 0, step = 0.001, points = 1000, direction = "above" }"#;
-        assert_eq!(score_of(rule, "5", huge), dec("0"));
-        let rule = r#"{ kind = "linear", figure = "staff_control_rate", per_point = 1000, direction = "above" }"#;
-        assert_eq!(score_of(rule, "5", huge), dec("0"));
-    }
-
-    #[test]
-    fn bands_at_their_edges() {
-        // 000: 满意度 ≥90% → 6, 80–90% → 4, 70–80% → 2, below 70% → 0.
-        let rule = r#"{ kind = "bands", figure = "satisfaction_rate", bands = [
-            { to = 70, to_open = true, score = 0 },
-            { from = 70, to = 80, to_open = true, score = 2 },
-            { from = 80, to = 90, to_open = true, score = 4 },
-            { from = 90, score = 6 },
-        ] }"#;
-        assert_eq!(score_of(rule, "6", "90"), dec("6"));
-        assert_eq!(score_of(rule, "6", "89.99"), dec("4"));
-        assert_eq!(score_of(rule, "6", "80"), dec("4"));
-        assert_eq!(score_of(rule, "6", "69.99"), dec("0"));
-        let rule = parse_rule(
-            r#"{ kind = "bands", figure = "satisfaction_rate", bands = [{ from = 90, score = 6 }] }"#,
-        );
-        let err = apply(&rule, dec("6"), dec("50"), "满意度", "50.00%").unwrap_err();
-        assert!(err.contains("不在任何档位"), "{err}");
-    }
-
-    #[test]
-    fn weight_times_rate() {
-        let rule = r#"{ kind = "weight_times_rate", figure = "satisfaction_rate" }"#;
-        assert_eq!(score_of(rule, "2", "43"), dec("0.86"));
-        assert_eq!(score_of(rule, "2", "100"), dec("2"));
-        assert_eq!(score_of(rule, "2", "130"), dec("2"));
     }
 
     const FRAMEWORK: &str = r#"
@@ -1276,22 +744,5 @@ reason = "获省级表彰"
             msg.contains("assess.minus") && msg.contains("plus（加分项）"),
             "{msg}"
         );
-    }
-
-    #[test]
-    fn distance_by_direction() {
-        assert_eq!(
-            distance(dec("99.93"), dec("100"), Direction::Below),
-            dec("0.07")
-        );
-        assert_eq!(
-            distance(dec("101"), dec("100"), Direction::Below),
-            Decimal::ZERO
-        );
-        assert_eq!(
-            distance(dec("101"), dec("100"), Direction::Above),
-            Decimal::ONE
-        );
-        assert_eq!(distance(dec("95"), dec("100"), Direction::Both), dec("5"));
     }
 }

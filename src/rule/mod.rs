@@ -1,0 +1,355 @@
+//! The rule kinds that score a framework leaf, one file each. A kind holds
+//! its parameters (read from the framework's `rule = { kind = … }`), their
+//! validation, its scoring, the 年度指标值 it prints, the figure it reads and
+//! the stub `zpbg init` writes for it. `Rule` lists the kinds once; a new kind
+//! is one more variant, and the compiler then asks for its arm in
+//! `Rule::kind` and for every method of `Kind`.
+
+pub mod assessor;
+pub mod bands;
+pub mod checklist;
+pub mod levels;
+pub mod linear;
+pub mod per_case;
+pub mod step;
+pub mod target;
+pub mod tiers;
+pub mod weight_times_rate;
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use crate::error::Error;
+use crate::facts::Assessment;
+use crate::figures::{self, Figures};
+use crate::num;
+
+/// How a leaf is scored: `rule = { kind = "…", … }` in the framework.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Rule {
+    Linear(linear::Linear),
+    Step(step::Step),
+    Bands(bands::Bands),
+    WeightTimesRate(weight_times_rate::WeightTimesRate),
+    Target(target::Target),
+    Tiers(tiers::Tiers),
+    Levels(levels::Levels),
+    Checklist(checklist::Checklist),
+    PerCase(per_case::PerCase),
+    Assessor(assessor::Assessor),
+}
+
+/// What every rule kind provides. No method has a default, so a new kind
+/// is told by the compiler everything it has to say.
+pub trait Kind {
+    /// The derived figure it scores, if any.
+    fn figure(&self) -> Option<&str>;
+    /// Checks its parameters against the leaf's weight; `Err` is the message.
+    fn check(&self, weight: Decimal) -> Result<(), String>;
+    /// 年度指标值 as printed when the framework gives none.
+    fn target(&self) -> String;
+    /// Scores the leaf from the figures or the facts' assessment.
+    fn score(&self, inputs: &Inputs) -> Result<Finding, Problem>;
+    /// What `zpbg init` writes under `[assess.<id>]`; `None` when the
+    /// facts have nothing to supply (the score comes from a figure).
+    fn stub(&self, indicator: &Indicator) -> Option<Stub>;
+}
+
+impl Rule {
+    fn kind(&self) -> &dyn Kind {
+        match self {
+            Rule::Linear(k) => k,
+            Rule::Step(k) => k,
+            Rule::Bands(k) => k,
+            Rule::WeightTimesRate(k) => k,
+            Rule::Target(k) => k,
+            Rule::Tiers(k) => k,
+            Rule::Levels(k) => k,
+            Rule::Checklist(k) => k,
+            Rule::PerCase(k) => k,
+            Rule::Assessor(k) => k,
+        }
+    }
+
+    /// The derived figure the rule scores, if any.
+    pub fn figure(&self) -> Option<&str> {
+        self.kind().figure()
+    }
+
+    /// Checks that the figure exists, then the kind's own parameters.
+    /// `Err` is the message, said of the leaf.
+    pub fn check(&self, weight: Decimal) -> Result<(), String> {
+        if let Some(figure) = self.figure()
+            && !figures::exists(figure)
+        {
+            let known: Vec<&str> = figures::CATALOGUE.iter().map(|d| d.id).collect();
+            return Err(format!(
+                "计分规则引用了不存在的计算值 {figure}。可用的有：{}。",
+                known.join(", ")
+            ));
+        }
+        self.kind().check(weight)
+    }
+
+    /// 年度指标值 as printed when the framework gives none.
+    pub fn target(&self) -> String {
+        self.kind().target()
+    }
+
+    pub fn score(&self, inputs: &Inputs) -> Result<Finding, Problem> {
+        self.kind().score(inputs)
+    }
+
+    pub fn stub(&self, indicator: &Indicator) -> Option<Stub> {
+        self.kind().stub(indicator)
+    }
+}
+
+/// The leaf a rule scores, as the rule sees it.
+pub struct Indicator<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub weight: Decimal,
+    /// 年度指标值 as the framework prints it, if it does.
+    pub target: Option<&'a str>,
+    /// 评价标准 as the framework prints it, if it does.
+    pub standard: Option<&'a str>,
+}
+
+/// Everything a kind may read to score a leaf.
+pub struct Inputs<'a> {
+    pub indicator: Indicator<'a>,
+    /// The facts' `[assess.<id>]`, empty when there is none.
+    pub assessment: &'a Assessment,
+    pub figures: &'a Figures,
+    /// The framework's `[qualitative]` tiers.
+    pub qualitative: &'a [tiers::Tier],
+}
+
+impl Inputs<'_> {
+    /// The assessment lacks `field`, which says `what`.
+    fn need(&self, field: &'static str, what: &str) -> Problem {
+        let Indicator { id, name, .. } = self.indicator;
+        Problem::Fact {
+            field,
+            message: format!("指标「{name}」需要{what}：请在 [assess.{id}] 中填写 {field}。"),
+        }
+    }
+
+    /// `text` followed by the assessor's reason, when there is one.
+    fn with_reason(&self, text: String) -> String {
+        match &self.assessment.reason {
+            Some(r) => format!("{text}，{}", r.trim_end_matches('。')),
+            None => text,
+        }
+    }
+
+    /// 实际完成值 as the assessor wrote it, else `default`.
+    fn actual_text(&self, default: impl FnOnce() -> String) -> String {
+        self.assessment.actual_text.clone().unwrap_or_else(default)
+    }
+}
+
+/// A scored leaf, before rounding and before it becomes a tree node.
+pub struct Finding {
+    pub score: Decimal,
+    /// 年度指标值 as printed.
+    pub target: String,
+    /// 实际完成值 as printed.
+    pub actual: String,
+    /// The figure or comparison behind the score, in words.
+    pub basis: String,
+    /// Why the score is what it is, with the figures (used when points are lost).
+    pub reason: String,
+}
+
+/// Why a kind could not score its leaf.
+#[derive(Debug)]
+pub enum Problem {
+    /// A field of the leaf's facts is missing or wrong.
+    Fact {
+        field: &'static str,
+        message: String,
+    },
+    /// The framework's rule does not cover the value it was given.
+    Framework(String),
+    /// A figure the facts cannot supply.
+    Figure(Error),
+}
+
+impl From<Error> for Problem {
+    fn from(error: Error) -> Self {
+        Problem::Figure(error)
+    }
+}
+
+/// The body of an `[assess.<id>]` block in the file `zpbg init` writes.
+pub struct Stub {
+    /// What the block asks for, after the header's `：`.
+    pub what: String,
+    /// Its lines, each ending in a newline.
+    pub lines: String,
+}
+
+/// Scores a kind that reads one derived figure. `apply` turns the figure's
+/// value, label and printed value into points and the reason, or says why
+/// the rule cannot score it.
+fn from_figure(
+    figure: &str,
+    target: String,
+    inputs: &Inputs,
+    apply: impl FnOnce(Decimal, &str, &str) -> Result<(Decimal, String), String>,
+) -> Result<Finding, Problem> {
+    let x = inputs.figures.require(figure)?;
+    let fig = inputs.figures.get(figure).expect("required figure exists");
+    let shown = display(x, fig.kind, "");
+    let (score, reason) = apply(x, fig.label, &shown).map_err(Problem::Framework)?;
+    Ok(Finding {
+        score,
+        target,
+        basis: format!("{}{shown}", fig.label),
+        actual: shown,
+        reason,
+    })
+}
+
+/// Which side of the mark costs points (`linear`, `step`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Falling short (execution rates).
+    #[default]
+    Below,
+    /// Exceeding (control rates).
+    Above,
+    /// Either way (政府采购执行率).
+    Both,
+}
+
+/// How far `x` lies from `mark` on the side that costs points.
+fn distance(x: Decimal, mark: Decimal, direction: Direction) -> Decimal {
+    let d = match direction {
+        Direction::Below => mark - x,
+        Direction::Above => x - mark,
+        Direction::Both => (x - mark).abs(),
+    };
+    d.max(Decimal::ZERO)
+}
+
+fn side(x: Decimal, mark: Decimal) -> &'static str {
+    if x < mark {
+        "低"
+    } else if x > mark {
+        "高"
+    } else {
+        "相差"
+    }
+}
+
+/// Points off; a deduction too large to compute takes everything.
+fn deducted(points: Option<Decimal>) -> Decimal {
+    points.unwrap_or(Decimal::MAX)
+}
+
+fn clamp(score: Decimal, weight: Decimal) -> Decimal {
+    score.max(Decimal::ZERO).min(weight)
+}
+
+fn display(x: Decimal, kind: figures::Kind, unit: &str) -> String {
+    match kind {
+        figures::Kind::Percent => num::percent(x),
+        figures::Kind::Money => format!("{}万元", num::money(x, false)),
+        figures::Kind::Count => format!("{}{unit}", x.normalize()),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::facts::{FactsFile, MINIMAL};
+
+    pub fn dec(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    /// Scores `rule` for a leaf 「指标」 (id `x`) of `weight`, with the facts'
+    /// `[assess.x]` written as `assessment` and the figures of the minimal facts.
+    pub fn assess(rule: &str, weight: &str, assessment: &str) -> Result<Finding, Problem> {
+        let facts = FactsFile::parse(std::path::Path::new("f.toml"), MINIMAL.into()).unwrap();
+        let figures = Figures::compute(&facts);
+        let assessment: Assessment = toml::from_str(assessment).unwrap();
+        let inputs = Inputs {
+            indicator: Indicator {
+                id: "x",
+                name: "指标",
+                weight: dec(weight),
+                target: None,
+                standard: None,
+            },
+            assessment: &assessment,
+            figures: &figures,
+            qualitative: &[],
+        };
+        parse_rule(rule).score(&inputs)
+    }
+
+    /// The message of a problem with the facts, after its field.
+    pub fn fact_problem(result: Result<Finding, Problem>) -> String {
+        match result {
+            Err(Problem::Fact { field, message }) => format!("{field}: {message}"),
+            Err(other) => panic!("not a problem with the facts: {other:?}"),
+            Ok(finding) => panic!("scored {}", finding.score),
+        }
+    }
+
+    /// A rule written as in a framework file.
+    pub fn parse_rule(text: &str) -> Rule {
+        toml::from_str::<toml::Table>(&format!("r = {text}")).unwrap()["r"]
+            .clone()
+            .try_into()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_figure_kind_reads_its_figure() {
+        // The minimal facts have 9 staff of 10 and no survey.
+        let step = r#"{ kind = "step", figure = "staff_control_rate", threshold = 100, step = 1, points = 0.5, direction = "above" }"#;
+        let finding = assess(step, "5", "").ok().unwrap();
+        assert_eq!(finding.score, dec("5"));
+        assert_eq!(finding.target, "≤100.00%");
+        assert_eq!(finding.actual, "90.00%");
+        assert!(finding.basis.ends_with("90.00%"), "{}", finding.basis);
+        let missing = r#"{ kind = "weight_times_rate", figure = "satisfaction_rate" }"#;
+        assert!(matches!(assess(missing, "2", ""), Err(Problem::Figure(_))));
+        let uncovered = r#"{ kind = "bands", figure = "staff_control_rate", bands = [{ from = 95, score = 1 }] }"#;
+        assert!(matches!(
+            assess(uncovered, "1", ""),
+            Err(Problem::Framework(_))
+        ));
+    }
+
+    #[test]
+    fn a_figure_must_exist() {
+        let rule = parse_rule(r#"{ kind = "linear", figure = "budget_magic", per_point = 1 }"#);
+        let msg = rule.check(Decimal::TEN).unwrap_err();
+        assert!(msg.contains("不存在的计算值 budget_magic"), "{msg}");
+    }
+
+    #[test]
+    fn distance_by_direction() {
+        assert_eq!(
+            distance(dec("99.93"), dec("100"), Direction::Below),
+            dec("0.07")
+        );
+        assert_eq!(
+            distance(dec("101"), dec("100"), Direction::Below),
+            Decimal::ZERO
+        );
+        assert_eq!(
+            distance(dec("101"), dec("100"), Direction::Above),
+            Decimal::ONE
+        );
+        assert_eq!(distance(dec("95"), dec("100"), Direction::Both), dec("5"));
+    }
+}

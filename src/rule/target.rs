@@ -1,0 +1,226 @@
+//! `target`: a quantitative target, met → full marks, else in proportion to
+//! completion. Target and actual come from the framework (`op`, `value`,
+//! `figure`) or from the facts' assessment. A unit's own quantitative
+//! indicators are scored the same way (`quantity`).
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use super::{Finding, Indicator, Inputs, Kind, Problem, Stub, display};
+use crate::facts::{self, Comparison};
+use crate::figures::{self, Figures};
+use crate::num;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    pub op: Option<Comparison>,
+    pub value: Option<Decimal>,
+    pub figure: Option<String>,
+}
+
+impl Kind for Target {
+    fn figure(&self) -> Option<&str> {
+        self.figure.as_deref()
+    }
+
+    fn check(&self, _weight: Decimal) -> Result<(), String> {
+        if self.op.is_some() != self.value.is_some() {
+            return Err("target 规则的 op 和 value 须同时给出或同时省略。".into());
+        }
+        Ok(())
+    }
+
+    fn target(&self) -> String {
+        match (self.op, self.value) {
+            (Some(op), Some(value)) => format!("{}{}%", op.symbol(), value.normalize()),
+            (None, _) | (_, None) => String::new(),
+        }
+    }
+
+    fn score(&self, inputs: &Inputs) -> Result<Finding, Problem> {
+        let a = inputs.assessment;
+        let (op, value) = match (self.op, self.value, &a.target) {
+            (Some(op), Some(value), _) => (op, value),
+            (_, _, Some(facts::Target::Quantity { op, value })) => (*op, *value),
+            _ => return Err(inputs.need("target", "年度指标值")),
+        };
+        let figure = self.figure.as_deref().or(a.actual_figure.as_deref());
+        let (actual, kind) = actual_value(inputs.figures, figure, a.actual)?
+            .ok_or_else(|| inputs.need("actual", "实际完成值"))?;
+        // A rate's target is in percent unless the facts say otherwise.
+        let unit = match (a.unit.as_str(), kind) {
+            ("", Some(figures::Kind::Percent)) => "%",
+            (unit, _) => unit,
+        };
+        Ok(quantity(
+            inputs.indicator.weight,
+            op,
+            value,
+            actual,
+            kind,
+            unit,
+        ))
+    }
+
+    fn stub(&self, _indicator: &Indicator) -> Option<Stub> {
+        let mut lines = String::new();
+        if self.op.is_none() {
+            lines.push_str("target = { op = \">=\", value = 100 }  # 年度指标值\n");
+        }
+        if self.figure.is_none() {
+            lines.push_str("unit = \"%\"\nactual = 100  # 实际完成值\n");
+        }
+        Some(Stub {
+            what: "定量指标，达到指标值得满分，否则按完成比例计分".into(),
+            lines,
+        })
+    }
+}
+
+/// The actual value of a quantitative indicator: a derived figure or a
+/// typed number, with the figure's kind.
+pub fn actual_value(
+    figures: &Figures,
+    figure: Option<&str>,
+    typed: Option<Decimal>,
+) -> Result<Option<(Decimal, Option<figures::Kind>)>, Problem> {
+    match (figure, typed) {
+        (Some(id), _) => {
+            let kind = figures
+                .get(id)
+                .map(|f| f.kind)
+                .ok_or_else(|| Problem::Fact {
+                    field: "actual_figure",
+                    message: format!("没有名为 {id} 的计算值。"),
+                })?;
+            Ok(Some((figures.require(id)?, Some(kind))))
+        }
+        (None, Some(actual)) => Ok(Some((actual, None))),
+        (None, None) => Ok(None),
+    }
+}
+
+/// A quantitative target: met → full marks, else in proportion to completion.
+pub fn quantity(
+    weight: Decimal,
+    op: Comparison,
+    value: Decimal,
+    actual: Decimal,
+    kind: Option<figures::Kind>,
+    unit: &str,
+) -> Finding {
+    let target = format!("{}{}", op.symbol(), display_plain(value, unit));
+    let actual_text = match kind {
+        Some(kind) => display(actual, kind, unit),
+        None => display_plain(actual, unit),
+    };
+    let ratio = completion(op, value, actual);
+    let ratio_text = num::percent(ratio * Decimal::ONE_HUNDRED);
+    Finding {
+        score: weight * ratio.min(Decimal::ONE),
+        reason: format!(
+            "年度指标值{target}，实际完成{actual_text}，完成程度{ratio_text}，按完成比例计分"
+        ),
+        basis: format!("年度指标值{target}，实际完成{actual_text}"),
+        target,
+        actual: actual_text,
+    }
+}
+
+/// How much of a quantitative target was reached, as a fraction (1 = met).
+fn completion(op: Comparison, target: Decimal, actual: Decimal) -> Decimal {
+    let met = match op {
+        Comparison::AtLeast => actual >= target,
+        Comparison::AtMost => actual <= target,
+        Comparison::Exactly => actual == target,
+    };
+    if met {
+        return Decimal::ONE;
+    }
+    let (small, large) = match op {
+        Comparison::AtLeast => (actual, target),
+        Comparison::AtMost => (target, actual),
+        Comparison::Exactly => (actual.min(target), actual.max(target)),
+    };
+    if large.is_zero() || small < Decimal::ZERO {
+        return Decimal::ZERO;
+    }
+    small.checked_div(large).unwrap_or(Decimal::ZERO)
+}
+
+fn display_plain(x: Decimal, unit: &str) -> String {
+    format!("{}{unit}", x.normalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rule::tests::{assess, dec, fact_problem, parse_rule};
+
+    #[test]
+    fn quantitative_completion() {
+        let c = |op, t: &str, a: &str| completion(op, dec(t), dec(a));
+        assert_eq!(c(Comparison::AtLeast, "100", "120"), Decimal::ONE);
+        assert_eq!(c(Comparison::AtLeast, "100", "100"), Decimal::ONE);
+        assert_eq!(c(Comparison::AtLeast, "100", "90"), dec("0.9"));
+        assert_eq!(c(Comparison::AtMost, "10", "20"), dec("0.5"));
+        assert_eq!(c(Comparison::AtMost, "10", "10"), Decimal::ONE);
+        assert_eq!(c(Comparison::Exactly, "100", "80"), dec("0.8"));
+        assert_eq!(c(Comparison::Exactly, "80", "100"), dec("0.8"));
+        assert_eq!(c(Comparison::AtLeast, "100", "-5"), Decimal::ZERO);
+    }
+
+    #[test]
+    fn target_from_the_framework_or_the_facts() {
+        let fixed = r#"{ kind = "target", op = ">=", value = 100 }"#;
+        let finding = assess(fixed, "30", "actual = 90\nunit = \"%\"")
+            .ok()
+            .unwrap();
+        assert_eq!(finding.score, dec("27"));
+        let open = r#"{ kind = "target" }"#;
+        let assessed = "target = { op = \"<=\", value = 10 }\nactual = 20";
+        assert_eq!(assess(open, "30", assessed).ok().unwrap().score, dec("15"));
+        let msg = fact_problem(assess(open, "30", "actual = 20"));
+        assert!(msg.starts_with("target: "), "{msg}");
+        let msg = fact_problem(assess(fixed, "30", ""));
+        assert!(msg.starts_with("actual: "), "{msg}");
+        // A rate's target is in percent: 57.50% of the budget was spent.
+        let figure =
+            r#"{ kind = "target", op = ">=", value = 100, figure = "budget_execution_rate" }"#;
+        let finding = assess(figure, "10", "").ok().unwrap();
+        assert_eq!(
+            (finding.target.as_str(), finding.actual.as_str()),
+            ("≥100%", "57.50%")
+        );
+        let msg = fact_problem(assess(
+            open,
+            "30",
+            "target = { op = \">=\", value = 1 }\nactual_figure = \"nope\"",
+        ));
+        assert_eq!(msg, "actual_figure: 没有名为 nope 的计算值。");
+    }
+
+    #[test]
+    fn op_and_value_come_together() {
+        let rule = parse_rule(r#"{ kind = "target", value = 100 }"#);
+        let msg = rule.check(dec("10")).unwrap_err();
+        assert_eq!(msg, "target 规则的 op 和 value 须同时给出或同时省略。");
+        assert_eq!(parse_rule(r#"{ kind = "target" }"#).target(), "");
+    }
+
+    #[test]
+    fn proportional_when_short() {
+        let finding = quantity(
+            dec("30"),
+            Comparison::AtLeast,
+            dec("100"),
+            dec("90"),
+            None,
+            "%",
+        );
+        assert_eq!(finding.score, dec("27"));
+        assert_eq!(finding.target, "≥100%");
+        assert_eq!(finding.actual, "90%");
+    }
+}
