@@ -14,7 +14,7 @@ use crate::scoring::{ScoreSheet, Scored};
 const BUDGET_FIGURE_LEAF: &str = "budget";
 
 pub fn build(profile: &Profile, facts: &FactsFile, figures: &Figures, sheet: &ScoreSheet) -> Annex {
-    let f = &facts.facts;
+    let f = &facts.data;
     let grouped = profile.money_grouping;
     let money = |id: &str| {
         figures
@@ -32,14 +32,16 @@ pub fn build(profile: &Profile, facts: &FactsFile, figures: &Figures, sheet: &Sc
         full: money("budget_full"),
         actual: money("actual_total"),
         weight: budget_leaf
-            .map(|l| num::score(l.weight))
+            .map(|l| num::points(l.weight))
             .unwrap_or_default(),
         rate: figures
             .get("budget_execution_rate")
             .and_then(|fig| fig.value.clone().ok())
             .map(num::percent)
             .unwrap_or_default(),
-        score: budget_leaf.map(|l| num::score(l.score)).unwrap_or_default(),
+        score: budget_leaf
+            .map(|l| num::points(l.score))
+            .unwrap_or_default(),
         basic: money("basic_actual"),
         project: money("project_actual"),
     };
@@ -75,14 +77,14 @@ pub fn build(profile: &Profile, facts: &FactsFile, figures: &Figures, sheet: &Sc
                     }
                     let rowspan = paths[i..].iter().take_while(|p| same_group(p)).count();
                     let text = if level == 0 && node.leaf.is_none() {
-                        format!("{}（{}分）", node.name, num::score(node.weight))
+                        format!("{}（{}分）", node.name, num::points(node.weight))
                     } else {
                         node.name.clone()
                     };
                     Some(SpanCell {
                         text,
                         name: node.name.clone(),
-                        weight: num::score(node.weight),
+                        weight: num::points(node.weight),
                         rowspan,
                     })
                 })
@@ -92,7 +94,7 @@ pub fn build(profile: &Profile, facts: &FactsFile, figures: &Figures, sheet: &Sc
                 levels: cells,
                 target: detail.target.clone(),
                 actual: detail.actual.clone(),
-                weight: num::score(leaf.weight),
+                weight: num::points(leaf.weight),
                 score: display::score_cell(leaf),
                 standard: leaf.standard.clone().unwrap_or_default(),
                 description: leaf.description.clone().unwrap_or_default(),
@@ -135,14 +137,14 @@ pub fn build(profile: &Profile, facts: &FactsFile, figures: &Figures, sheet: &Sc
             .collect(),
         level_names: sheet.levels.clone(),
         rows,
-        total_weight: num::score(sheet.weight),
-        total_score: num::score(sheet.total),
+        total_weight: num::points(sheet.weight),
+        total_score: num::points(sheet.total),
         conversion: sheet.converted.map(|c| {
             format!(
                 "适用指标得分 {} / {}，换算得分 {}",
-                num::score(sheet.raw),
-                num::score(sheet.applicable),
-                num::score(c)
+                num::points(sheet.raw),
+                num::points(sheet.applicable),
+                num::points(c)
             )
         }),
         grade: sheet.grade.clone(),

@@ -381,8 +381,8 @@ impl Summary {
             rows.push(Row {
                 rank: rank.to_string(),
                 unit: d.meta.unit.clone(),
-                total: num::score(d.sheet.total),
-                converted: d.sheet.converted.map(num::score).unwrap_or_default(),
+                total: num::points(d.sheet.total),
+                converted: d.sheet.converted.map(num::points).unwrap_or_default(),
                 grade: d.sheet.grade.clone(),
                 subtotals: levels
                     .iter()

@@ -24,7 +24,7 @@ impl fmt::Display for Warning {
 }
 
 pub fn warnings(facts: &FactsFile, figures: &Figures) -> Vec<Warning> {
-    let f = &facts.facts;
+    let f = &facts.data;
     let m = &f.money;
     let mut out = Vec::new();
     let mut warn = |field: &str, message: String| {

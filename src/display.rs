@@ -49,7 +49,7 @@ fn cell(node: &Scored, left_base: bool, word: &str) -> String {
     if left_base {
         word.into()
     } else {
-        num::score(node.score)
+        num::points(node.score)
     }
 }
 

@@ -20,9 +20,9 @@ pub fn table(sheet: &ScoreSheet) -> String {
         writeln!(
             out,
             "适用指标得分 {} / {}，换算得分 {}",
-            num::score(sheet.raw),
-            num::score(sheet.applicable),
-            num::score(converted)
+            num::points(sheet.raw),
+            num::points(sheet.applicable),
+            num::points(converted)
         )
         .ok();
     }
@@ -30,16 +30,16 @@ pub fn table(sheet: &ScoreSheet) -> String {
         writeln!(
             out,
             "加分 {}，扣分 {}",
-            num::score(sheet.bonus),
-            num::score(sheet.penalty)
+            num::points(sheet.bonus),
+            num::points(sheet.penalty)
         )
         .ok();
     }
     writeln!(
         out,
         "总分 {} / {}，等级 {}",
-        num::score(sheet.total),
-        num::score(sheet.weight),
+        num::points(sheet.total),
+        num::points(sheet.weight),
         sheet.grade
     )
     .ok();
@@ -49,13 +49,13 @@ pub fn table(sheet: &ScoreSheet) -> String {
 fn tree(out: &mut String, node: &Scored, depth: usize) {
     let name = padded(&format!("{}{}", "  ".repeat(depth), node.name));
     let score = display::score_cell(node);
-    writeln!(out, "{name}{:>8}{:>8}", num::score(node.weight), score).ok();
+    writeln!(out, "{name}{:>8}{:>8}", num::points(node.weight), score).ok();
     if let Some(d) = node.leaf.as_ref().and_then(|l| l.deduction.as_ref()) {
         writeln!(
             out,
             "{}  扣{}分：{}",
             "  ".repeat(depth),
-            num::score(d.lost),
+            num::points(d.lost),
             d.reason
         )
         .ok();
@@ -85,7 +85,7 @@ pub fn csv(sheet: &ScoreSheet) -> String {
             node.id.clone(),
             level.to_string(),
             node.name.clone(),
-            num::score(node.weight),
+            num::points(node.weight),
             display::csv_score_cell(node),
             leaf.map(|l| l.target.clone()).unwrap_or_default(),
             leaf.map(|l| l.actual.clone()).unwrap_or_default(),
@@ -107,8 +107,8 @@ pub fn csv(sheet: &ScoreSheet) -> String {
         "total".to_string(),
         "0".into(),
         format!("总分（{}）", sheet.grade),
-        num::score(sheet.weight),
-        num::score(sheet.total),
+        num::points(sheet.weight),
+        num::points(sheet.total),
         String::new(),
         String::new(),
         String::new(),

@@ -419,7 +419,7 @@ pub struct Problem {
 pub struct FactsFile {
     pub path: PathBuf,
     pub text: String,
-    pub facts: Facts,
+    pub data: Facts,
 }
 
 fn toml_strings(value: &toml::Value, path: String, out: &mut Vec<(String, String)>) {
@@ -454,12 +454,12 @@ impl FactsFile {
     }
 
     pub fn parse(path: &Path, text: String) -> Result<Self> {
-        let facts: Facts =
+        let data: Facts =
             toml::from_str(&text).map_err(|err| Error::toml(TomlFile::Facts, path, &text, &err))?;
         let file = FactsFile {
             path: path.to_path_buf(),
             text,
-            facts,
+            data,
         };
         file.validate()?;
         Ok(file)
@@ -490,7 +490,7 @@ impl FactsFile {
 
     /// Checks what the types alone cannot: ranges and internal consistency.
     fn validate(&self) -> Result<()> {
-        let f = &self.facts;
+        let f = &self.data;
         if f.unit.name.trim().is_empty() {
             return Err(self.fact_error(None, "unit.name", "单位名称不能为空。".into()));
         }
@@ -608,7 +608,7 @@ impl FactsFile {
 
     /// Every amount with its dotted field name, for range checks.
     fn money_fields(&self) -> Vec<(String, Decimal)> {
-        let f = &self.facts;
+        let f = &self.data;
         let m = &f.money;
         let mut out = vec![
             ("money.budget_full".to_string(), m.budget_full),
@@ -662,7 +662,7 @@ impl FactsFile {
 
     /// The report date as a calendar date.
     pub fn report_date(&self) -> Result<NaiveDate> {
-        toml_date(&self.facts.report.date).ok_or_else(|| {
+        toml_date(&self.data.report.date).ok_or_else(|| {
             self.fact_error(
                 None,
                 "report.date",
@@ -674,7 +674,7 @@ impl FactsFile {
     /// Indicators the unit defined, grouped by framework branch, in file order.
     pub fn indicators_by_branch(&self) -> BTreeMap<&str, Vec<&Spanned<IndicatorFact>>> {
         let mut map: BTreeMap<&str, Vec<_>> = BTreeMap::new();
-        for i in &self.facts.indicators {
+        for i in &self.data.indicators {
             map.entry(i.get_ref().branch.as_str()).or_default().push(i);
         }
         map
@@ -712,7 +712,7 @@ mod tests {
     #[test]
     fn parses_minimal_file() {
         let file = FactsFile::parse(Path::new("t.toml"), MINIMAL.into()).unwrap();
-        assert_eq!(file.facts.unit.name, "测试局");
+        assert_eq!(file.data.unit.name, "测试局");
         assert_eq!(
             file.report_date().unwrap(),
             NaiveDate::from_ymd_opt(2025, 5, 1).unwrap()

@@ -394,7 +394,7 @@ fn def(id: &str) -> Option<&'static Def> {
 impl Figures {
     pub fn compute(file: &FactsFile) -> Self {
         let inputs = Inputs {
-            facts: &file.facts,
+            facts: &file.data,
             done: RefCell::default(),
         };
         let map = CATALOGUE
@@ -636,9 +636,9 @@ actual = 1118.71
         // Reference 000: 上年结转 78.7, 年初 + 追加 = 1252.93, 年末结余 79.97.
         let text = "[building]\napproved_area = 1000\nactual_area = 1060\napproved_investment = 500\nactual_investment = 480\n[performance_management]\nprojects = 5\nmonitored = 4\nself_evaluated = 5\nkey_projects = 0\nkey_evaluated = 0\nsuggestions = 0\nadopted = 0";
         let mut file = facts(text);
-        file.facts.money.carryover_begin = Some(dec("78.7"));
-        file.facts.money.adjustments = Some(dec("812.5"));
-        file.facts.money.carryover_end = Some(dec("79.97"));
+        file.data.money.carryover_begin = Some(dec("78.7"));
+        file.data.money.adjustments = Some(dec("812.5"));
+        file.data.money.carryover_end = Some(dec("79.97"));
         let f = Figures::compute(&file);
         // 年初 440.43 + 追加 812.5 = 1252.93; (1331.63 − 79.97) / 1331.63 = 93.99%.
         assert_eq!(f.require("budget_completion_rate").unwrap(), dec("93.99"));

@@ -148,7 +148,7 @@ pub fn facts_template(profile: &Profile) -> String {
 
 fn indicator_blocks(node: &Node, out: &mut String) {
     let def = &node.def;
-    let w = num::score(def.weight);
+    let w = num::points(def.weight);
     if def.open {
         writeln!(
             out,
@@ -197,7 +197,7 @@ fn not_applicable_blocks(nodes: &[Node], figures: &Figures, out: &mut String) {
                  reason = \"本年度无此事项\"",
                 def.id,
                 def.name,
-                num::score(def.weight)
+                num::points(def.weight)
             )
             .ok();
         }
@@ -217,8 +217,12 @@ mod tests {
             let text = facts_template(&profile);
             let file = FactsFile::parse(Path::new("init.toml"), text.clone())
                 .unwrap_or_else(|e| panic!("{id}: {e}\n{text}"));
-            let sheet = crate::scoring::score(&profile.framework, &file, &Figures::compute(&file))
-                .unwrap_or_else(|e| panic!("{id}: {e}\n{text}"));
+            let sheet = crate::scoring::ScoreSheet::compute(
+                &profile.framework,
+                &file,
+                &Figures::compute(&file),
+            )
+            .unwrap_or_else(|e| panic!("{id}: {e}\n{text}"));
             assert!(sheet.total > Decimal::ZERO, "{id}");
         }
     }

@@ -156,7 +156,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 "{}：检查通过（{}，总分 {}，等级 {}）。",
                 facts.path.display(),
                 profile.id,
-                zpbg::num::score(sheet.total),
+                zpbg::num::points(sheet.total),
                 sheet.grade
             );
             Ok(ExitCode::SUCCESS)
@@ -300,7 +300,7 @@ fn generate(args: &Gen) -> Result<()> {
                 "已生成 {}（{} 个章节，总分 {}，等级 {}）",
                 path.display(),
                 report.data.sections.len(),
-                zpbg::num::score(report.sheet.total),
+                zpbg::num::points(report.sheet.total),
                 report.sheet.grade
             );
         }
@@ -321,7 +321,7 @@ fn print_warnings(facts: &FactsFile) -> usize {
 fn load_and_score(path: &Path, flag: Option<&str>) -> Result<(FactsFile, Profile, ScoreSheet)> {
     let facts = FactsFile::load(path)?;
     let profile = Profile::resolve(pipeline::profile_name(flag, &facts))?;
-    let sheet = pipeline::score(&profile, &facts)?;
+    let sheet = pipeline::score_only(&profile, &facts)?;
     Ok((facts, profile, sheet))
 }
 

@@ -9,8 +9,8 @@ pub fn round2(value: Decimal) -> Decimal {
     value.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
 }
 
-/// A score or weight as printed: no trailing zeros (`9.93`, `20`, `0.5`).
-pub fn score(value: Decimal) -> String {
+/// Points (a score or a weight) as printed: no trailing zeros (`9.93`, `20`, `0.5`).
+pub fn points(value: Decimal) -> String {
     round2(value).normalize().to_string()
 }
 
@@ -59,8 +59,8 @@ mod tests {
 
     #[test]
     fn formats_scores_percentages_and_money() {
-        assert_eq!(score(dec("9.930")), "9.93");
-        assert_eq!(score(dec("20.00")), "20");
+        assert_eq!(points(dec("9.930")), "9.93");
+        assert_eq!(points(dec("20.00")), "20");
         assert_eq!(percent(dec("99.930069")), "99.93%");
         assert_eq!(percent(dec("100")), "100.00%");
         assert_eq!(money(dec("1430.4"), false), "1430.40");

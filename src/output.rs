@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::facts::FactsFile;
 use crate::glyphs;
-use crate::pipeline::Report;
+use crate::pipeline::Built;
 use crate::profile::Profile;
 use crate::render::{self, Archive, FontSet, RenderInput};
 use crate::report::ReportData;
@@ -31,7 +31,7 @@ pub enum Format<'a> {
 }
 
 /// Writes `report`, built from `facts` with `profile`, in `format`.
-pub fn write(report: &Report, profile: &Profile, facts: &FactsFile, format: Format) -> Result<()> {
+pub fn write(report: &Built, profile: &Profile, facts: &FactsFile, format: Format) -> Result<()> {
     match format {
         Format::Pdf {
             path,
@@ -44,7 +44,7 @@ pub fn write(report: &Report, profile: &Profile, facts: &FactsFile, format: Form
 }
 
 fn pdf(
-    report: &Report,
+    report: &Built,
     profile: &Profile,
     facts: &FactsFile,
     path: &Path,

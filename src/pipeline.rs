@@ -9,7 +9,7 @@ use crate::figures::Figures;
 use crate::narrative;
 use crate::profile::Profile;
 use crate::report::{Meta, ReportData};
-use crate::scoring::{self, ScoreSheet};
+use crate::scoring::ScoreSheet;
 
 /// The profile of facts files that name none.
 pub const DEFAULT_PROFILE: &str = "hunan-2024";
@@ -17,20 +17,20 @@ pub const DEFAULT_PROFILE: &str = "hunan-2024";
 /// The profile a facts file is built with: `--profile` (`flag`) wins, then
 /// the facts file's own `profile`, then [`DEFAULT_PROFILE`].
 pub fn profile_name<'a>(flag: Option<&'a str>, facts: &'a FactsFile) -> &'a str {
-    flag.or(facts.facts.profile.as_deref())
+    flag.or(facts.data.profile.as_deref())
         .unwrap_or(DEFAULT_PROFILE)
 }
 
 /// Everything computed for one unit, before layout.
 #[derive(Debug, Clone)]
-pub struct Report {
+pub struct Built {
     pub sheet: ScoreSheet,
     pub data: ReportData,
 }
 
 /// Runs every stage up to the report data. With `section`, the data holds
 /// just that section (numbered as in the full report) and no cover or annex.
-pub fn build(profile: &Profile, facts: &FactsFile, section: Option<&str>) -> Result<Report> {
+pub fn build(profile: &Profile, facts: &FactsFile, section: Option<&str>) -> Result<Built> {
     if let Some(id) = section
         && !profile.sections.iter().any(|s| s.id == id)
     {
@@ -40,14 +40,14 @@ pub fn build(profile: &Profile, facts: &FactsFile, section: Option<&str>) -> Res
         });
     }
     let figures = Figures::compute(facts);
-    let sheet = scoring::score(&profile.framework, facts, &figures)?;
+    let sheet = ScoreSheet::compute(&profile.framework, facts, &figures)?;
     let tera = narrative::engine(profile)?;
     let mut sections =
         narrative::sections(profile, &tera, facts, &figures, &profile.framework, &sheet)?;
     if let Some(id) = section {
         sections.retain(|s| s.id == id);
     }
-    let f = &facts.facts;
+    let f = &facts.data;
     let date = facts.report_date()?;
     let data = ReportData {
         meta: Meta {
@@ -63,10 +63,10 @@ pub fn build(profile: &Profile, facts: &FactsFile, section: Option<&str>) -> Res
             .then(|| annex::build(profile, facts, &figures, &sheet)),
         sections,
     };
-    Ok(Report { sheet, data })
+    Ok(Built { sheet, data })
 }
 
 /// Scores without writing the narrative or laying anything out.
-pub fn score(profile: &Profile, facts: &FactsFile) -> Result<ScoreSheet> {
-    scoring::score(&profile.framework, facts, &Figures::compute(facts))
+pub fn score_only(profile: &Profile, facts: &FactsFile) -> Result<ScoreSheet> {
+    ScoreSheet::compute(&profile.framework, facts, &Figures::compute(facts))
 }

@@ -106,57 +106,58 @@ impl ScoreSheet {
             .flat_map(|r| r.leaves())
             .collect()
     }
-}
 
-pub fn score(framework: &Framework, facts: &FactsFile, figures: &Figures) -> Result<ScoreSheet> {
-    check_branches(framework, facts)?;
-    check_assessments(framework, facts)?;
-    let scorer = Scorer {
-        framework,
-        facts,
-        figures,
-    };
-    let mut roots = Vec::new();
-    let (mut bonus, mut penalty) = (Decimal::ZERO, Decimal::ZERO);
-    let mut adjustments = Vec::new();
-    for node in &framework.roots {
-        let mut scored = scorer.node(node, None)?;
-        if node.def.role != Role::Base {
-            // A bonus or penalty item has no full marks to fall short of.
-            clear_deductions(&mut scored);
-        }
-        match node.def.role {
-            Role::Base => roots.push(scored),
-            Role::Bonus => {
-                bonus += scored.score;
-                adjustments.push(scored);
+    /// Scores the facts against the framework.
+    pub fn compute(framework: &Framework, facts: &FactsFile, figures: &Figures) -> Result<Self> {
+        check_branches(framework, facts)?;
+        check_assessments(framework, facts)?;
+        let scorer = Scorer {
+            framework,
+            facts,
+            figures,
+        };
+        let mut roots = Vec::new();
+        let (mut bonus, mut penalty) = (Decimal::ZERO, Decimal::ZERO);
+        let mut adjustments = Vec::new();
+        for node in &framework.roots {
+            let mut scored = scorer.node(node, None)?;
+            if node.def.role != Role::Base {
+                // A bonus or penalty item has no full marks to fall short of.
+                clear_deductions(&mut scored);
             }
-            Role::Penalty => {
-                penalty += scored.score;
-                adjustments.push(scored);
+            match node.def.role {
+                Role::Base => roots.push(scored),
+                Role::Bonus => {
+                    bonus += scored.score;
+                    adjustments.push(scored);
+                }
+                Role::Penalty => {
+                    penalty += scored.score;
+                    adjustments.push(scored);
+                }
             }
         }
+        let weight = framework.header.total;
+        let raw: Decimal = roots.iter().map(|r| r.score).sum();
+        let applicable: Decimal = roots.iter().map(|r| r.applicable).sum();
+        let converted = (applicable < weight && !applicable.is_zero())
+            .then(|| round2(raw * weight / applicable));
+        let total = (converted.unwrap_or(raw) + bonus - penalty).max(Decimal::ZERO);
+        Ok(ScoreSheet {
+            framework: framework.header.name.clone(),
+            levels: framework.header.levels.clone(),
+            grade: framework.grade(total),
+            roots,
+            adjustments,
+            weight,
+            applicable,
+            raw,
+            converted,
+            bonus,
+            penalty,
+            total,
+        })
     }
-    let weight = framework.header.total;
-    let raw: Decimal = roots.iter().map(|r| r.score).sum();
-    let applicable: Decimal = roots.iter().map(|r| r.applicable).sum();
-    let converted =
-        (applicable < weight && !applicable.is_zero()).then(|| round2(raw * weight / applicable));
-    let total = (converted.unwrap_or(raw) + bonus - penalty).max(Decimal::ZERO);
-    Ok(ScoreSheet {
-        framework: framework.header.name.clone(),
-        levels: framework.header.levels.clone(),
-        grade: framework.grade(total),
-        roots,
-        adjustments,
-        weight,
-        applicable,
-        raw,
-        converted,
-        bonus,
-        penalty,
-        total,
-    })
 }
 
 fn clear_deductions(node: &mut Scored) {
@@ -168,7 +169,7 @@ fn clear_deductions(node: &mut Scored) {
 
 /// Every unit indicator must hang under an open branch of the framework.
 fn check_branches(framework: &Framework, facts: &FactsFile) -> Result<()> {
-    for indicator in &facts.facts.indicators {
+    for indicator in &facts.data.indicators {
         let branch = &indicator.get_ref().branch;
         if !framework.find(branch).is_some_and(|n| n.def.open) {
             let open: Vec<String> = open_branches(&framework.roots);
@@ -188,7 +189,7 @@ fn check_branches(framework: &Framework, facts: &FactsFile) -> Result<()> {
 
 /// Every assessment must name a scored leaf of the framework.
 fn check_assessments(framework: &Framework, facts: &FactsFile) -> Result<()> {
-    for (id, assessment) in &facts.facts.assess {
+    for (id, assessment) in &facts.data.assess {
         if framework.find(id).is_none_or(|n| n.def.rule.is_none()) {
             let mut ids = Vec::new();
             rule_leaves(&framework.roots, &mut ids);
@@ -290,7 +291,7 @@ impl Scorer<'_> {
         scored: &mut Scored,
     ) -> Result<()> {
         let def = &node.def;
-        let spanned = self.facts.facts.assess.get(&def.id);
+        let spanned = self.facts.data.assess.get(&def.id);
         let place = Place {
             offset: spanned.map(|s| s.span().start),
             prefix: format!("assess.{}", def.id),
@@ -374,7 +375,7 @@ impl Scorer<'_> {
     fn unit_leaves(&self, node: &Node, measure: Option<&str>) -> Result<Vec<Scored>> {
         let facts = self.facts;
         let items: Vec<_> = facts
-            .facts
+            .data
             .indicators
             .iter()
             .filter(|i| i.get_ref().branch == node.def.id)
@@ -388,9 +389,9 @@ impl Scorer<'_> {
                     "「{}」（{}，{} 分）下没有指标。请添加 [[indicators]]，branch = \"{}\"，分值合计 {}。",
                     node.def.name,
                     node.def.id,
-                    num::score(node.def.weight),
+                    num::points(node.def.weight),
                     node.def.id,
-                    num::score(node.def.weight)
+                    num::points(node.def.weight)
                 ),
             });
         }
@@ -403,8 +404,8 @@ impl Scorer<'_> {
                 message: format!(
                     "「{}」下各指标分值之和为 {}，应为 {}。",
                     node.def.name,
-                    num::score(sum),
-                    num::score(node.def.weight)
+                    num::points(sum),
+                    num::points(node.def.weight)
                 ),
             });
         }
@@ -622,7 +623,7 @@ reason = "获省级表彰"
         let fw = Framework::parse(std::path::Path::new("fw.toml"), framework).unwrap();
         let facts = FactsFile::parse(std::path::Path::new("f.toml"), facts_text.into())?;
         let figures = Figures::compute(&facts);
-        score(&fw, &facts, &figures)
+        ScoreSheet::compute(&fw, &facts, &figures)
     }
 
     fn leaf<'a>(sheet: &'a ScoreSheet, id: &str) -> &'a Scored {

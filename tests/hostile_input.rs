@@ -13,7 +13,7 @@ use zpbg::facts::FactsFile;
 use zpbg::figures::Figures;
 use zpbg::framework::Framework;
 use zpbg::profile::Profile;
-use zpbg::scoring;
+use zpbg::scoring::ScoreSheet;
 
 mod common;
 
@@ -27,7 +27,7 @@ fn run(text: &str) {
     for id in Profile::builtin_ids() {
         let profile = Profile::builtin(id).unwrap();
         let figures = Figures::compute(&facts);
-        if scoring::score(&profile.framework, &facts, &figures).is_ok() {
+        if ScoreSheet::compute(&profile.framework, &facts, &figures).is_ok() {
             let _ = zpbg::pipeline::build(&profile, &facts, None);
         }
     }

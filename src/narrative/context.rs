@@ -126,7 +126,7 @@ impl<'a> View<'a> {
         sheet: &'a ScoreSheet,
         grouped: bool,
     ) -> Self {
-        let facts = &file.facts;
+        let facts = &file.data;
         let money = |v: Decimal| num::money(v, grouped);
         let mut f = BTreeMap::new();
         let mut amounts = BTreeMap::new();
@@ -214,13 +214,13 @@ impl<'a> ScoreView<'a> {
         let leaves = sheet.leaves();
         ScoreView {
             framework: &sheet.framework,
-            total: num::score(sheet.total),
-            weight: num::score(sheet.weight),
-            raw: num::score(sheet.raw),
-            applicable: num::score(sheet.applicable),
-            converted: sheet.converted.map(num::score),
-            bonus: (!sheet.bonus.is_zero()).then(|| num::score(sheet.bonus)),
-            penalty: (!sheet.penalty.is_zero()).then(|| num::score(sheet.penalty)),
+            total: num::points(sheet.total),
+            weight: num::points(sheet.weight),
+            raw: num::points(sheet.raw),
+            applicable: num::points(sheet.applicable),
+            converted: sheet.converted.map(num::points),
+            bonus: (!sheet.bonus.is_zero()).then(|| num::points(sheet.bonus)),
+            penalty: (!sheet.penalty.is_zero()).then(|| num::points(sheet.penalty)),
             adjustments: sheet.adjustments.iter().map(node_view).collect(),
             not_applicable: leaves
                 .iter()
@@ -253,9 +253,9 @@ fn grades(framework: &Framework) -> Vec<GradeView<'_>> {
                 .map(|j| header.grades[j].min)
                 .unwrap_or(header.total);
             let range = if g.min.is_zero() {
-                format!("{}分以下", num::score(upper))
+                format!("{}分以下", num::points(upper))
             } else {
-                format!("{}分（含）—{}分", num::score(g.min), num::score(upper))
+                format!("{}分（含）—{}分", num::points(g.min), num::points(upper))
             };
             GradeView {
                 name: &g.name,
@@ -282,18 +282,18 @@ fn problems(facts: &FactsFile, sheet: &ScoreSheet) -> Vec<ProblemItem> {
         .filter_map(|leaf| {
             let d = leaf.leaf.as_ref()?.deduction.as_ref()?;
             Some((
-                format!("“{}”指标扣{}分", leaf.name, num::score(d.lost)),
+                format!("“{}”指标扣{}分", leaf.name, num::points(d.lost)),
                 Some(format!(
                     "{}，该指标分值{}分，得分{}分",
                     d.reason,
-                    num::score(leaf.weight),
-                    num::score(leaf.score)
+                    num::points(leaf.weight),
+                    num::points(leaf.score)
                 )),
                 d.measure.clone(),
             ))
         })
         .collect();
-    items.extend(facts.facts.text.problems.iter().map(|p| {
+    items.extend(facts.data.text.problems.iter().map(|p| {
         (
             p.problem.trim_end_matches('。').to_string(),
             p.cause
@@ -349,7 +349,7 @@ fn node_view(node: &Scored) -> NodeView {
         actual: l.actual.clone(),
         basis: l.basis.clone(),
         deduction: l.deduction.as_ref().map(|d| DeductionView {
-            lost: num::score(d.lost),
+            lost: num::points(d.lost),
             reason: d.reason.clone(),
             measure: d.measure.clone(),
         }),
@@ -362,8 +362,8 @@ fn node_view(node: &Scored) -> NodeView {
     NodeView {
         id: node.id.clone(),
         name: node.name.clone(),
-        weight: num::score(node.weight),
-        score: num::score(node.score),
+        weight: num::points(node.weight),
+        score: num::points(node.score),
         description: node.description.clone(),
         leaf,
         children: node.children.iter().map(node_view).collect(),

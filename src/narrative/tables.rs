@@ -43,8 +43,8 @@ impl Tables<'_> {
         let row = |name: &str, weight: Decimal, score: Decimal| {
             vec![
                 name.to_string(),
-                num::score(weight),
-                num::score(score),
+                num::points(weight),
+                num::points(score),
                 score_rate(score, weight),
             ]
         };
@@ -60,8 +60,8 @@ impl Tables<'_> {
         for adj in &sheet.adjustments {
             rows.push(vec![
                 adj.name.clone(),
-                num::score(adj.weight),
-                num::score(adj.score),
+                num::points(adj.weight),
+                num::points(adj.score),
                 String::new(),
             ]);
         }
@@ -95,7 +95,7 @@ impl Tables<'_> {
                     row.extend([
                         leaf.target.clone(),
                         leaf.actual.clone(),
-                        num::score(node.weight),
+                        num::points(node.weight),
                         display::score_cell(node),
                     ]);
                     rows.push(row);
@@ -124,7 +124,7 @@ impl Tables<'_> {
 
     /// 部门整体支出绩效评价基础数据表 (000), from the facts and figures.
     fn basic_data(&self) -> Table {
-        let f = &self.facts.facts;
+        let f = &self.facts.data;
         let grouped = self.profile.money_grouping;
         let money = |v: Decimal| num::money(v, grouped);
         let figure = |id: &str| {

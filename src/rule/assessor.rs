@@ -33,8 +33,8 @@ impl Kind for Assessor {
                 field: "score",
                 message: format!(
                     "指标「{name}」的评分 {} 超出 0–{} 分。",
-                    num::score(score),
-                    num::score(weight)
+                    num::points(score),
+                    num::points(weight)
                 ),
             });
         }
@@ -57,7 +57,7 @@ impl Kind for Assessor {
     }
 
     fn stub(&self, indicator: &Indicator) -> Option<Stub> {
-        let w = num::score(indicator.weight);
+        let w = num::points(indicator.weight);
         let actual = indicator.target.unwrap_or_default();
         Some(Stub {
             what: indicator.standard.unwrap_or("评价人评分").into(),

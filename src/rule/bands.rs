@@ -64,7 +64,10 @@ impl Bands {
             .ok_or_else(|| format!("{label}为{shown}，不在任何档位内；请补全 bands。"))?;
         Ok((
             band.score,
-            format!("{label}为{shown}，按评分档位得{}分", num::score(band.score)),
+            format!(
+                "{label}为{shown}，按评分档位得{}分",
+                num::points(band.score)
+            ),
         ))
     }
 }

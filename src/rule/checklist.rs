@@ -86,7 +86,7 @@ impl Kind for Checklist {
                 "#   {}. {}（{}分）\n",
                 i + 1,
                 item.text,
-                num::score(item.points)
+                num::points(item.points)
             ));
         }
         let met = vec!["true"; self.items.len()].join(", ");

@@ -71,7 +71,7 @@ impl Kind for Levels {
             score: level.score,
             target: self.target(),
             actual: inputs.actual_text(|| name.to_string()),
-            reason: inputs.with_reason(format!("{basis}，按等级得{}分", num::score(level.score))),
+            reason: inputs.with_reason(format!("{basis}，按等级得{}分", num::points(level.score))),
             basis,
         })
     }
@@ -80,7 +80,7 @@ impl Kind for Levels {
         let names: Vec<String> = self
             .levels
             .iter()
-            .map(|l| format!("{}={}分", l.name, num::score(l.score)))
+            .map(|l| format!("{}={}分", l.name, num::points(l.score)))
             .collect();
         let first = self.levels.first().map_or("", |l| l.name.as_str());
         Some(Stub {

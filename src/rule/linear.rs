@@ -32,8 +32,8 @@ impl Linear {
             "{label}为{shown}，较{}{}{}个百分点，按每个百分点扣{}分计",
             num::percent(self.full),
             side(x, self.full),
-            num::score(gap),
-            num::score(self.per_point)
+            num::points(gap),
+            num::points(self.per_point)
         );
         (score, reason)
     }

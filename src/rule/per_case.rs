@@ -43,14 +43,14 @@ impl Kind for PerCase {
             score: clamp(weight - lost.min(weight), weight),
             target: self.target(),
             actual: inputs.actual_text(|| basis.clone()),
-            reason: inputs.with_reason(format!("{basis}，每例扣{}分", num::score(self.points))),
+            reason: inputs.with_reason(format!("{basis}，每例扣{}分", num::points(self.points))),
             basis,
         })
     }
 
     fn stub(&self, _indicator: &Indicator) -> Option<Stub> {
         Some(Stub {
-            what: format!("每发现一例不符合要求的情况扣{}分", num::score(self.points)),
+            what: format!("每发现一例不符合要求的情况扣{}分", num::points(self.points)),
             lines: "cases = 0  # 不符合要求的情况（例）\n".into(),
         })
     }

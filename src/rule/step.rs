@@ -36,9 +36,9 @@ impl Step {
             "{label}为{shown}，较{}{}{}个百分点，按每{}个百分点扣{}分计",
             num::percent(self.threshold),
             side(x, self.threshold),
-            num::score(beyond),
-            num::score(self.step),
-            num::score(self.points)
+            num::points(beyond),
+            num::points(self.step),
+            num::points(self.points)
         );
         (score, reason)
     }

@@ -91,7 +91,7 @@ impl Kind for Tiers {
     }
 
     fn stub(&self, indicator: &Indicator) -> Option<Stub> {
-        let w = num::score(indicator.weight);
+        let w = num::points(indicator.weight);
         let first = self
             .tiers
             .as_ref()
@@ -149,9 +149,9 @@ pub fn quality(
             field: "score",
             message: format!(
                 "指标「{name}」评为「{tier_name}」，得分应在 {}–{} 分之间，现为 {} 分。",
-                num::score(low),
-                num::score(high),
-                num::score(score)
+                num::points(low),
+                num::points(high),
+                num::points(score)
             ),
         });
     }
