@@ -6,5 +6,6 @@ mod harness;
 mod batch;
 mod check;
 mod cli;
+mod golden;
 mod hostile_input;
 mod injection;
