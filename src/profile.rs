@@ -40,11 +40,13 @@ pub struct AnnexSpec {
     pub title: String,
 }
 
+/// One narrative section. Its heading is written in its template, beside
+/// the text it heads, like the headings inside it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SectionSpec {
+    /// What `--section` selects.
     pub id: String,
-    pub title: String,
     /// Path of the tera template inside the profile.
     pub template: String,
 }
