@@ -9,10 +9,6 @@ use crate::profile::Profile;
 use crate::report::{Annex, AnnexBudget, AnnexGoal, AnnexRow, SpanCell};
 use crate::scoring::{ScoreSheet, Scored};
 
-/// The figure whose first-level leaf the annex shows in its budget block
-/// rather than among the indicator rows, as the provincial tables do.
-const BUDGET_FIGURE_LEAF: &str = "budget";
-
 pub fn build(profile: &Profile, facts: &FactsFile, figures: &Figures, sheet: &ScoreSheet) -> Annex {
     let f = &facts.data;
     let grouped = profile.money_grouping;
@@ -23,10 +19,11 @@ pub fn build(profile: &Profile, facts: &FactsFile, figures: &Figures, sheet: &Sc
             .map(|v| num::money(v, grouped))
             .unwrap_or_default()
     };
-    let budget_leaf = sheet
-        .roots
-        .iter()
-        .find(|r| r.id == BUDGET_FIGURE_LEAF && r.leaf.is_some());
+    let budget_leaf = profile
+        .annex
+        .budget_indicator
+        .as_deref()
+        .and_then(|id| sheet.roots.iter().find(|r| r.id == id && r.leaf.is_some()));
     let budget = AnnexBudget {
         initial: money("budget_initial"),
         full: money("budget_full"),
@@ -173,4 +170,44 @@ pub fn fill(pattern: &str, year: i32, unit: &str) -> String {
     pattern
         .replace("{year}", &year.to_string())
         .replace("{unit}", unit)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::scoring;
+
+    /// The example's annex under hunan-2024, whose 预算执行率 (`budget`) is a
+    /// first-level leaf, with `indicator` as the budget indicator.
+    fn annex(indicator: Option<&str>) -> Annex {
+        let mut profile = Profile::builtin("hunan-2024").unwrap();
+        profile.annex.budget_indicator = indicator.map(String::from);
+        let example = include_str!("../data/example.toml");
+        let facts = FactsFile::parse(Path::new("example.toml"), example.into()).unwrap();
+        let figures = Figures::compute(&facts);
+        let sheet = scoring::score(&profile.framework, &facts, &figures).unwrap();
+        build(&profile, &facts, &figures, &sheet)
+    }
+
+    fn has_row(annex: &Annex, name: &str) -> bool {
+        annex
+            .rows
+            .iter()
+            .any(|r| r.levels[0].as_ref().is_some_and(|c| c.name == name))
+    }
+
+    #[test]
+    fn the_budget_indicator_moves_into_the_budget_block() {
+        let split = annex(Some("budget"));
+        assert_eq!(split.budget.weight, "10");
+        assert!(!has_row(&split, "预算执行率"));
+
+        let whole = annex(None);
+        assert_eq!(whole.budget.weight, "");
+        assert_eq!(whole.budget.score, "");
+        assert!(has_row(&whole, "预算执行率"));
+        assert_eq!(whole.rows.len(), split.rows.len() + 1);
+    }
 }

@@ -38,13 +38,20 @@ pub struct AnnexSpec {
     pub label: String,
     /// `{year}` and `{unit}` are replaced.
     pub title: String,
+    /// The first-level indicator (a leaf, such as 预算执行率) whose 分值 and
+    /// 得分 the annex prints in its budget block rather than among the
+    /// indicator rows, as the provincial tables do. Absent: every indicator
+    /// is a row.
+    pub budget_indicator: Option<String>,
 }
 
+/// One narrative section. Its heading is written in its template, beside
+/// the text it heads, like the headings inside it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SectionSpec {
+    /// What `--section` selects.
     pub id: String,
-    pub title: String,
     /// Path of the tera template inside the profile.
     pub template: String,
 }

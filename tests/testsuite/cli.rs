@@ -3,9 +3,7 @@
 
 use std::path::Path;
 
-mod common;
-
-use common::{assert_ok, pdf_text, read, root, scratch, squash, zpbg};
+use crate::harness::{assert_ok, pdf_text, read, root, scratch, squash, zpbg};
 
 fn gen_pdf(facts: &Path, out: &Path) -> Vec<u8> {
     let output = zpbg(&["gen", facts.to_str().unwrap(), "-o", out.to_str().unwrap()]);

@@ -15,9 +15,7 @@ use zpbg::framework::Framework;
 use zpbg::profile::Profile;
 use zpbg::scoring::ScoreSheet;
 
-mod common;
-
-use common::{read, root};
+use crate::harness::{read, root};
 
 /// Loads, scores and writes the narrative of `text`; any `Err` is fine.
 fn run(text: &str) {

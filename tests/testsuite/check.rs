@@ -3,9 +3,7 @@
 
 use std::process::Output;
 
-mod common;
-
-use common::{read, scratch, zpbg};
+use crate::harness::{read, scratch, zpbg};
 
 /// Writes `facts` to a scratch file and runs `zpbg check` on it.
 fn check(name: &str, facts: &str, extra: &[&str]) -> Output {

@@ -1,6 +1,4 @@
 //! Helpers shared by the integration tests that run the real binary.
-// Each test binary compiles its own copy and uses only some of these.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -30,8 +28,8 @@ pub fn assert_ok(out: &Output) {
     );
 }
 
-/// A scratch directory unique to one test of one test binary. It is removed
-/// when the test passes and kept for inspection when it fails.
+/// A scratch directory unique to one test of the suite. It is removed when
+/// the test passes and kept for inspection when it fails.
 pub struct Scratch(PathBuf);
 
 impl std::ops::Deref for Scratch {
@@ -56,8 +54,17 @@ impl Drop for Scratch {
     }
 }
 
+/// `name` need only be unique within its test module: the directory also
+/// carries the name of the calling module's file, so two modules that both
+/// ask for, say, "glyph" still get a directory each.
+#[track_caller]
 pub fn scratch(name: &str) -> Scratch {
-    let dir = std::env::temp_dir().join(format!("zpbg-test-{}-{name}", std::process::id()));
+    let module = Path::new(std::panic::Location::caller().file())
+        .file_stem()
+        .expect("a source file")
+        .to_string_lossy();
+    let dir =
+        std::env::temp_dir().join(format!("zpbg-test-{}-{module}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     Scratch(dir)

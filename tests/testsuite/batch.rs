@@ -2,9 +2,7 @@
 //! the three references: four frameworks, a bureau's own profile, ties, not
 //! applicable indicators, and one broken file.
 
-mod common;
-
-use common::{assert_ok, pdf_text, read, root, scratch, squash, zpbg};
+use crate::harness::{assert_ok, pdf_text, read, root, scratch, squash, zpbg};
 
 /// `text` with `from` replaced, which must occur.
 fn edit(text: &str, from: &str, to: &str) -> String {

@@ -4,9 +4,7 @@
 
 use toml::Value;
 
-mod common;
-
-use common::{assert_ok, pdf_text, read, scratch, squash, zpbg};
+use crate::harness::{assert_ok, pdf_text, read, scratch, squash, zpbg};
 
 const CORPUS: &[&str] = &[
     r#"#read("/etc/passwd")"#,

@@ -1,0 +1,11 @@
+//! The integration tests, one module per area, built as one test binary so
+//! the library and its dependencies are linked once rather than per file.
+
+mod harness;
+
+mod batch;
+mod check;
+mod cli;
+mod golden;
+mod hostile_input;
+mod injection;
