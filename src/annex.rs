@@ -177,7 +177,6 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::scoring;
 
     /// The example's annex under hunan-2024, whose 预算执行率 (`budget`) is a
     /// first-level leaf, with `indicator` as the budget indicator.
@@ -187,7 +186,7 @@ mod tests {
         let example = include_str!("../data/example.toml");
         let facts = FactsFile::parse(Path::new("example.toml"), example.into()).unwrap();
         let figures = Figures::compute(&facts);
-        let sheet = scoring::score(&profile.framework, &facts, &figures).unwrap();
+        let sheet = ScoreSheet::compute(&profile.framework, &facts, &figures).unwrap();
         build(&profile, &facts, &figures, &sheet)
     }
 
