@@ -1,6 +1,8 @@
 //! The annex 部门整体支出绩效自评表, built from the score sheet: one row per
 //! scored leaf, grouped level cells merged, totals from the tree.
 
+use chrono::NaiveDate;
+
 use crate::display;
 use crate::facts::FactsFile;
 use crate::figures::Figures;
@@ -9,7 +11,14 @@ use crate::profile::Profile;
 use crate::report::{Annex, AnnexBudget, AnnexGoal, AnnexRow, SpanCell};
 use crate::scoring::{ScoreSheet, Scored};
 
-pub fn build(profile: &Profile, facts: &FactsFile, figures: &Figures, sheet: &ScoreSheet) -> Annex {
+/// The annex of one unit; `date` is the report date, already checked.
+pub fn build(
+    profile: &Profile,
+    facts: &FactsFile,
+    figures: &Figures,
+    sheet: &ScoreSheet,
+    date: NaiveDate,
+) -> Annex {
     let f = &facts.data;
     let grouped = profile.money_grouping;
     let money = |id: &str| {
@@ -109,9 +118,7 @@ pub fn build(profile: &Profile, facts: &FactsFile, figures: &Figures, sheet: &Sc
     if let Some(p) = &f.report.preparer {
         signed.push(format!("填表人：{p}"));
     }
-    if let Ok(date) = facts.report_date() {
-        signed.push(format!("填报日期：{}", date.format("%Y.%-m.%-d")));
-    }
+    signed.push(format!("填报日期：{}", date.format("%Y.%-m.%-d")));
     if let Some(phone) = &f.report.phone {
         signed.push(format!("联系电话：{phone}"));
     }
@@ -120,7 +127,7 @@ pub fn build(profile: &Profile, facts: &FactsFile, figures: &Figures, sheet: &Sc
 
     Annex {
         label: profile.annex.label.clone(),
-        title: fill(&profile.annex.title, f.report.year, &f.unit.name),
+        title: profile.annex_title(f.report.year, &f.unit.name),
         unit: f.unit.name.clone(),
         money_unit: "单位：万元".into(),
         budget,
@@ -165,13 +172,6 @@ fn collect<'a>(
     path.pop();
 }
 
-/// Replaces `{year}` and `{unit}` in a profile's title pattern.
-pub fn fill(pattern: &str, year: i32, unit: &str) -> String {
-    pattern
-        .replace("{year}", &year.to_string())
-        .replace("{unit}", unit)
-}
-
 #[cfg(test)]
 mod tests {
     use std::path::Path;
@@ -187,7 +187,13 @@ mod tests {
         let facts = FactsFile::parse(Path::new("example.toml"), example.into()).unwrap();
         let figures = Figures::compute(&facts);
         let sheet = ScoreSheet::compute(&profile.framework, &facts, &figures).unwrap();
-        build(&profile, &facts, &figures, &sheet)
+        build(
+            &profile,
+            &facts,
+            &figures,
+            &sheet,
+            facts.report_date().unwrap(),
+        )
     }
 
     fn has_row(annex: &Annex, name: &str) -> bool {

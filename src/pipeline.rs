@@ -51,7 +51,7 @@ pub fn build(profile: &Profile, facts: &FactsFile, section: Option<&str>) -> Res
     let date = facts.report_date()?;
     let data = ReportData {
         meta: Meta {
-            title: annex::fill(&profile.title, f.report.year, &f.unit.name),
+            title: profile.report_title(f.report.year, &f.unit.name),
             unit: f.unit.name.clone(),
             year: f.report.year.to_string(),
             date: date.format("%Y年%-m月%-d日").to_string(),
@@ -60,7 +60,7 @@ pub fn build(profile: &Profile, facts: &FactsFile, section: Option<&str>) -> Res
         },
         annex: section
             .is_none()
-            .then(|| annex::build(profile, facts, &figures, &sheet)),
+            .then(|| annex::build(profile, facts, &figures, &sheet, date)),
         sections,
     };
     Ok(Built { sheet, data })

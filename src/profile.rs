@@ -180,9 +180,26 @@ impl Profile {
         })
     }
 
+    /// The report's title for a unit and year.
+    pub fn report_title(&self, year: i32, unit: &str) -> String {
+        fill_pattern(&self.title, year, unit)
+    }
+
+    /// The annex's title for a unit and year.
+    pub fn annex_title(&self, year: i32, unit: &str) -> String {
+        fill_pattern(&self.annex.title, year, unit)
+    }
+
     pub fn section_ids(&self) -> Vec<String> {
         self.sections.iter().map(|s| s.id.clone()).collect()
     }
+}
+
+/// Replaces `{year}` and `{unit}` in a title pattern of `profile.toml`.
+fn fill_pattern(pattern: &str, year: i32, unit: &str) -> String {
+    pattern
+        .replace("{year}", &year.to_string())
+        .replace("{unit}", unit)
 }
 
 /// The shared Typst library (`lib/…`) alone, for documents that belong to no
