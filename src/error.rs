@@ -174,11 +174,8 @@ impl fmt::Display for Error {
                 message,
             } => {
                 let message = match what {
-                    // Facts files are written by the units' staff, who should
-                    // not have to read toml's English; profile authors see
-                    // toml's own words.
-                    TomlFile::Facts => explain_toml(message),
-                    TomlFile::Framework | TomlFile::Profile => message.trim().to_string(),
+                    TomlFile::Facts => explain_toml(message, Some(TARGET_SHAPE)),
+                    TomlFile::Framework | TomlFile::Profile => explain_toml(message, None),
                 };
                 let message = message.trim();
                 match location {
@@ -279,8 +276,14 @@ impl fmt::Display for Error {
     }
 }
 
-/// The toml crate speaks English; translate the messages people hit most.
-fn explain_toml(message: &str) -> String {
+/// How a facts file writes an indicator's target, the one untagged enum
+/// whose serde message ("data did not match any variant") says nothing.
+const TARGET_SHAPE: &str =
+    "指标目标 target 应写成 { op = \">=\", value = 100 } 或 { text = \"效果明显\" }。";
+
+/// toml's English message in Chinese, keeping the original where it names
+/// what was expected; `untagged` explains the file's untagged enum, if any.
+fn explain_toml(message: &str, untagged: Option<&str>) -> String {
     let message = message.trim();
     if let Some(rest) = message.strip_prefix("missing field ") {
         format!("缺少必填字段 {}。", rest.trim_matches('`'))
@@ -289,8 +292,10 @@ fn explain_toml(message: &str) -> String {
         format!("不认识的字段 {name}（拼写错误？）。原文：{message}")
     } else if message.starts_with("invalid type") {
         format!("字段类型不对（例如金额应写数字，文字应加引号）。原文：{message}")
-    } else if message.contains("data did not match any variant") {
-        "指标目标 target 应写成 { op = \">=\", value = 100 } 或 { text = \"效果明显\" }。".into()
+    } else if let Some(shape) = untagged
+        && message.contains("data did not match any variant")
+    {
+        shape.into()
     } else {
         format!("原文：{message}")
     }
@@ -336,7 +341,7 @@ mod tests {
     }
 
     #[test]
-    fn toml_errors_share_one_shape_and_only_facts_are_explained() {
+    fn toml_errors_share_one_shape_and_are_all_explained() {
         let text = "a = 1\n";
         let err = toml::from_str::<std::collections::HashMap<String, String>>(text).unwrap_err();
         let facts = Error::toml(TomlFile::Facts, Path::new("f.toml"), text, &err).to_string();
@@ -347,6 +352,6 @@ mod tests {
             profile.starts_with("模板配置格式错误：p.toml:1:"),
             "{profile}"
         );
-        assert!(profile.contains("\n  invalid type"), "{profile}");
+        assert!(profile.contains("字段类型不对"), "{profile}");
     }
 }

@@ -635,3 +635,43 @@ fn batch_output_does_not_depend_on_the_thread_count() {
         .1;
     assert!(&std::fs::read(&single).unwrap() == batch);
 }
+
+#[test]
+fn toml_errors_in_a_profile_are_explained_in_chinese() {
+    let dir = scratch("profile-toml");
+    let source = root().join("tests/fixtures/custom-profile");
+    let facts = root().join("tests/fixtures/custom-facts.toml");
+    for (file, from, to, expected) in [
+        ("framework.toml", "name = ", "nom = ", "不认识的字段 nom"),
+        (
+            "profile.toml",
+            "main = \"report.typ\"",
+            "",
+            "缺少必填字段 main",
+        ),
+    ] {
+        let profile = dir.join(file.replace('.', "-"));
+        std::fs::create_dir_all(profile.join("sections")).unwrap();
+        for name in [
+            "profile.toml",
+            "framework.toml",
+            "report.typ",
+            "sections/summary.tera",
+            "sections/issues.tera",
+        ] {
+            std::fs::copy(source.join(name), profile.join(name)).unwrap();
+        }
+        let text = std::fs::read_to_string(source.join(file)).unwrap();
+        std::fs::write(profile.join(file), text.replacen(from, to, 1)).unwrap();
+        let out = zpbg(&[
+            "score",
+            facts.to_str().unwrap(),
+            "--profile",
+            profile.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{file}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains(expected), "{file}: {err}");
+        assert!(err.contains(file), "{file}: {err}");
+    }
+}
