@@ -2,14 +2,15 @@
 //! a 汇总表 across them. Units are independent: one that fails is reported
 //! with its file and the others go on.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, mpsc};
 
 use crate::display;
-use crate::error::{Error, Result};
+use crate::error::{Error, NameClash, Result};
 use crate::export::csv_cell;
 use crate::facts::FactsFile;
 use crate::num;
@@ -101,7 +102,7 @@ impl Outcome {
 /// proceed: an unreadable input folder, a bad `--profile`, an unwritable
 /// output folder.
 pub fn run(opts: &Options, on_event: &mut dyn FnMut(Event)) -> Result<Outcome> {
-    let jobs = plan(facts_files(opts.inputs)?, opts.out_dir);
+    let jobs = plan(facts_files(opts.inputs)?, opts.out_dir)?;
     let profiles = Profiles::new(opts.profile)?;
     std::fs::create_dir_all(opts.out_dir).map_err(|source| Error::Io {
         path: opts.out_dir.to_path_buf(),
@@ -131,18 +132,17 @@ pub fn run(opts: &Options, on_event: &mut dyn FnMut(Event)) -> Result<Outcome> {
             summary: None,
         });
     }
-    let failed: Vec<&Path> = units
+    let failed: Vec<Failure> = units
         .iter()
-        .filter(|u| u.result.is_err())
-        .map(|u| u.facts.as_path())
+        .filter_map(|u| u.result.as_ref().err().map(|e| Failure::new(&u.facts, e)))
         .collect();
-    let summary = Summary::new(&done);
+    let summary = Summary::new(&done, failed);
     let files = SummaryFiles {
         csv: opts.out_dir.join(format!("{SUMMARY}.csv")),
         pdf: opts.out_dir.join(format!("{SUMMARY}.pdf")),
     };
     write_atomically(&files.csv, summary.csv().as_bytes())?;
-    write_atomically(&files.pdf, &summary.pdf(&failed)?)?;
+    write_atomically(&files.pdf, &summary.pdf()?)?;
     Ok(Outcome {
         units,
         summary: Some(files),
@@ -221,7 +221,9 @@ fn facts_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
             .map(|entry| entry.map(|e| e.path()))
             .collect::<std::io::Result<Vec<_>>>()
             .map_err(io)?;
-        found.retain(|p| p.extension().is_some_and(|e| e == "toml") && p.is_file());
+        // Not only regular files: a FIFO or device named `*.toml` fails as its
+        // unit, saying what it is, rather than vanishing from the batch.
+        found.retain(|p| p.extension().is_some_and(|e| e == "toml") && !p.is_dir());
         if found.is_empty() {
             return Err(io(std::io::Error::new(
                 std::io::ErrorKind::NotFound,
@@ -235,37 +237,71 @@ fn facts_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
 }
 
 /// A unit to render.
+#[derive(Debug)]
 struct Job {
     facts: PathBuf,
-    /// Where its PDF goes, or why it has nowhere to go.
-    pdf: Result<PathBuf, Arc<Error>>,
+    /// Where its PDF goes.
+    pdf: PathBuf,
 }
 
-/// Names each unit's PDF after its facts file. A second file with the same
-/// stem would overwrite the first one's report, so it fails instead.
-fn plan(files: Vec<PathBuf>, out_dir: &Path) -> Vec<Job> {
-    let mut owners: HashMap<PathBuf, PathBuf> = HashMap::new();
-    files
-        .into_iter()
-        .map(|facts| {
-            let stem = facts.file_stem().unwrap_or_default();
-            let pdf = out_dir.join(stem).with_extension("pdf");
-            let pdf = if stem == SUMMARY {
-                Err(Arc::new(Error::OutputReserved {
-                    facts: facts.clone(),
-                    name: format!("{SUMMARY}.pdf"),
-                }))
-            } else if let Some(owner) = owners.get(&pdf) {
-                Err(Arc::new(Error::OutputTaken {
-                    owner: owner.clone(),
-                }))
-            } else {
-                owners.insert(pdf.clone(), facts.clone());
-                Ok(pdf)
-            };
-            Job { facts, pdf }
+/// Names each unit's PDF after its facts file: the file name with `.toml`
+/// taken off and `.pdf` put on, so `x.y.toml` and `x.z.toml` stay apart. The
+/// same file given twice is one unit. Two files that would write the same
+/// PDF, compared without case as a case-insensitive file system does, or a
+/// PDF named like the summary, fail the whole run before anything is
+/// written: which of them should win cannot be guessed.
+fn plan(files: Vec<PathBuf>, out_dir: &Path) -> Result<Vec<Job>> {
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    let mut jobs: Vec<Job> = Vec::new();
+    let mut owners: HashMap<String, Vec<PathBuf>> = HashMap::new();
+    for facts in files {
+        let identity = std::fs::canonicalize(&facts).unwrap_or_else(|_| facts.clone());
+        if !seen.insert(identity) {
+            continue;
+        }
+        let name = pdf_name(&facts);
+        owners
+            .entry(name.to_string_lossy().to_lowercase())
+            .or_default()
+            .push(facts.clone());
+        jobs.push(Job {
+            pdf: out_dir.join(name),
+            facts,
+        });
+    }
+    let reserved = [format!("{SUMMARY}.pdf"), format!("{SUMMARY}.csv")];
+    let mut clashes: Vec<NameClash> = jobs
+        .iter()
+        .filter_map(|job| {
+            let name = job.pdf.file_name().unwrap_or_default().to_string_lossy();
+            let key = name.to_lowercase();
+            let facts = &owners[&key];
+            let first = facts[0] == job.facts;
+            let reserved = reserved.iter().any(|r| r.to_lowercase() == key);
+            (first && (reserved || facts.len() > 1)).then(|| NameClash {
+                name: name.into_owned(),
+                facts: facts.clone(),
+                reserved,
+            })
         })
-        .collect()
+        .collect();
+    if clashes.is_empty() {
+        return Ok(jobs);
+    }
+    clashes.sort_by(|a, b| a.name.cmp(&b.name));
+    Err(Error::OutputNames { clashes })
+}
+
+/// The PDF's file name for a facts file: `.toml` replaced by `.pdf`, any
+/// other name kept whole with `.pdf` added.
+fn pdf_name(facts: &Path) -> OsString {
+    let name = facts.file_name().unwrap_or_default();
+    let mut pdf = match name.to_str().and_then(|n| n.strip_suffix(".toml")) {
+        Some(stem) if !stem.is_empty() => OsString::from(stem),
+        Some(_) | None => name.to_os_string(),
+    };
+    pdf.push(".pdf");
+    pdf
 }
 
 /// One profile, parsed by the first unit that needs it.
@@ -312,15 +348,16 @@ impl<'a> Profiles<'a> {
 }
 
 fn render_unit(job: &Job, profiles: &Profiles, check_glyphs: bool) -> Result<Rendered, Arc<Error>> {
-    let pdf = job.pdf.as_ref().map_err(Arc::clone)?;
+    let pdf = &job.pdf;
     let facts = FactsFile::load(&job.facts)?;
     let profile = profiles.get(&facts)?;
-    let report = pipeline::build(&profile, &facts, None)?;
     let format = Format::Pdf {
         path: pdf,
         archive: None,
         check_glyphs,
     };
+    output::check(&format, &facts.path, &profile)?;
+    let report = pipeline::build(&profile, &facts, None)?;
     output::write(&report, &profile, &facts, format)?;
     Ok(Rendered {
         pdf: pdf.clone(),
@@ -343,6 +380,31 @@ struct Summary {
     /// the order they first appear.
     levels: Vec<String>,
     rows: Vec<Row>,
+    /// The units that made no report, in the order of the inputs; the CSV
+    /// and the PDF both list them.
+    failed: Vec<Failure>,
+}
+
+/// A unit that made no report, as the summary lists it.
+struct Failure {
+    facts: String,
+    /// The error's message on one line, as a table cell holds it.
+    reason: String,
+}
+
+impl Failure {
+    fn new(facts: &Path, error: &Error) -> Self {
+        let message = error.to_string();
+        let lines: Vec<&str> = message
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        Failure {
+            facts: facts.display().to_string(),
+            reason: lines.join(" "),
+        }
+    }
 }
 
 struct Row {
@@ -360,7 +422,7 @@ struct Row {
 }
 
 impl Summary {
-    fn new(done: &[&Rendered]) -> Self {
+    fn new(done: &[&Rendered], failed: Vec<Failure>) -> Self {
         let mut levels: Vec<String> = Vec::new();
         for d in done {
             for node in first_level(&d.sheet) {
@@ -412,6 +474,7 @@ impl Summary {
             converted: done.iter().any(|d| d.sheet.converted.is_some()),
             levels,
             rows,
+            failed,
         }
     }
 
@@ -436,7 +499,8 @@ impl Summary {
         cells
     }
 
-    /// UTF-8 with BOM so Excel opens it; the report file as the last column.
+    /// UTF-8 with BOM so Excel opens it; the report file and, for a unit
+    /// that made none, its facts file and why as the last columns.
     fn csv(&self) -> String {
         let mut out = String::from("\u{feff}");
         let mut line = |cells: Vec<String>| {
@@ -445,11 +509,17 @@ impl Summary {
             out.push('\n');
         };
         let mut head = self.header();
-        head.push("报告文件".into());
+        let width = head.len();
+        head.extend(["报告文件".into(), "事实文件".into(), "未生成原因".into()]);
         line(head);
         for row in &self.rows {
             let mut cells = self.cells(row);
-            cells.push(row.file.clone());
+            cells.extend([row.file.clone(), String::new(), String::new()]);
+            line(cells);
+        }
+        for failure in &self.failed {
+            let mut cells = vec![String::new(); width + 1];
+            cells.extend([failure.facts.clone(), failure.reason.clone()]);
             line(cells);
         }
         out
@@ -457,8 +527,8 @@ impl Summary {
 
     /// The 公文-style table page. The data goes to Typst as a report of one
     /// section (paragraphs and the table), strings only.
-    /// `failed` names the facts files that made no report.
-    fn pdf(&self, failed: &[&Path]) -> Result<Vec<u8>> {
+    /// The units that made no report follow in a table of their own.
+    fn pdf(&self) -> Result<Vec<u8>> {
         let title = format!(
             "{}部门整体支出绩效自评结果汇总表",
             self.year
@@ -479,12 +549,11 @@ impl Summary {
                         .into(),
             });
         }
-        if !failed.is_empty() {
-            let files: Vec<String> = failed.iter().map(|f| f.display().to_string()).collect();
+        if !self.failed.is_empty() {
             blocks.push(Block::Para {
                 text: format!(
-                    "以下事实文件未能生成报告，未列入本表：{}。",
-                    files.join("、")
+                    "另有{}个事实文件未能生成报告，未列入排名，见表后所列原因。",
+                    self.failed.len()
                 ),
             });
         }
@@ -500,6 +569,18 @@ impl Summary {
             header,
             align,
         }));
+        if !self.failed.is_empty() {
+            blocks.push(Block::Table(Table {
+                caption: "未生成报告的事实文件".into(),
+                header: vec!["事实文件".into(), "未生成原因".into()],
+                rows: self
+                    .failed
+                    .iter()
+                    .map(|f| vec![f.facts.clone(), f.reason.clone()])
+                    .collect(),
+                align: vec!["left".into(), "left".into()],
+            }));
+        }
         let data = ReportData {
             meta: Meta {
                 title,
@@ -534,14 +615,56 @@ mod tests {
     use super::*;
 
     #[test]
-    fn same_stem_twice_fails_the_second_and_the_summary_name_is_taken() {
+    fn outputs_are_named_after_the_whole_file_name() {
         let jobs = plan(
-            vec!["a/x.toml".into(), "b/x.toml".into(), "c/汇总表.toml".into()],
+            vec![
+                "a/x.y.toml".into(),
+                "a/x.z.toml".into(),
+                "a/汇总表.2024.toml".into(),
+                "a/x".into(),
+            ],
             Path::new("out"),
+        )
+        .unwrap();
+        let pdfs: Vec<&Path> = jobs.iter().map(|j| j.pdf.as_path()).collect();
+        assert_eq!(
+            pdfs,
+            [
+                "out/x.y.pdf",
+                "out/x.z.pdf",
+                "out/汇总表.2024.pdf",
+                "out/x.pdf"
+            ]
+            .map(Path::new)
         );
-        assert_eq!(jobs[0].pdf.as_deref().unwrap(), Path::new("out/x.pdf"));
-        let error = |i: usize| jobs[i].pdf.as_ref().unwrap_err().to_string();
-        assert!(error(1).contains("a/x.toml"));
-        assert!(error(2).contains("汇总表"));
+    }
+
+    #[test]
+    fn names_that_clash_fail_the_run_and_name_every_file() {
+        let err = plan(
+            vec![
+                "a/x.toml".into(),
+                "b/X.toml".into(),
+                "c/汇总表.toml".into(),
+                "d/y.toml".into(),
+            ],
+            Path::new("out"),
+        )
+        .unwrap_err();
+        let Error::OutputNames { clashes } = &err else {
+            panic!("{err}")
+        };
+        assert_eq!(clashes.len(), 2, "{err}");
+        let text = err.to_string();
+        for needle in ["a/x.toml", "b/X.toml", "c/汇总表.toml", "留给汇总表"] {
+            assert!(text.contains(needle), "{text}");
+        }
+        assert!(!text.contains("d/y.toml"), "{text}");
+    }
+
+    #[test]
+    fn the_same_file_twice_is_one_unit() {
+        let jobs = plan(vec!["a/x.toml".into(), "a/x.toml".into()], Path::new("out")).unwrap();
+        assert_eq!(jobs.len(), 1);
     }
 }

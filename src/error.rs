@@ -105,14 +105,78 @@ pub enum Error {
     },
     /// Typst failed to lay out the report.
     Render(crate::render::RenderError),
-    /// A unit of a batch would write its PDF under the summary's file name.
-    OutputReserved { facts: PathBuf, name: String },
-    /// A unit of a batch would overwrite the PDF of `owner`, an earlier
-    /// facts file of the same name.
-    OutputTaken { owner: PathBuf },
+    /// Units of a batch whose PDFs would share a file name, or take the
+    /// summary's.
+    OutputNames { clashes: Vec<NameClash> },
+    /// An input file larger than the limit; `size` when known before reading.
+    InputTooLarge {
+        path: PathBuf,
+        size: Option<u64>,
+        limit: u64,
+    },
+    /// An input path that is a directory, FIFO, device or socket.
+    NotAFile { path: PathBuf, kind: &'static str },
+    /// A profile folder beyond one of the limits on what is read of it.
+    ProfileLimit { dir: PathBuf, limit: ProfileLimit },
+    /// An output path that would replace an input, or write through a link
+    /// or device.
+    OutputRefused { path: PathBuf, reason: Refusal },
     /// zpbg panicked on one unit of a batch: a bug, whose message the panic
     /// hook has already printed.
     Panicked,
+}
+
+/// One output file name of a batch that more than one thing would take.
+#[derive(Debug)]
+pub struct NameClash {
+    /// The PDF's file name.
+    pub name: String,
+    /// The facts files whose reports would be written under it.
+    pub facts: Vec<PathBuf>,
+    /// Whether the name is the summary's.
+    pub reserved: bool,
+}
+
+/// The limits on reading a profile folder, each with its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileLimit {
+    /// Folders nested deeper than this below the profile folder.
+    Depth(usize),
+    /// More entries (files and folders, read or skipped) than this.
+    Entries(usize),
+    /// More bytes, over all the files read, than this.
+    Bytes(u64),
+}
+
+impl fmt::Display for ProfileLimit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProfileLimit::Depth(n) => write!(f, "子目录嵌套超过 {n} 层"),
+            ProfileLimit::Entries(n) => write!(f, "文件和子目录超过 {n} 个"),
+            ProfileLimit::Bytes(n) => write!(f, "读取的文件合计超过 {}", megabytes(*n)),
+        }
+    }
+}
+
+/// Why an output path is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// It is the facts file being read.
+    FactsFile,
+    /// It is inside the folder of the profile being used.
+    ProfileFile { profile: PathBuf },
+    /// It is a symbolic link, device, FIFO or socket.
+    NotAFile { kind: &'static str },
+}
+
+/// A byte count for people: `23.0 MB`, `4 MB`.
+fn megabytes(bytes: u64) -> String {
+    const MB: u64 = 1024 * 1024;
+    if bytes.is_multiple_of(MB) {
+        format!("{} MB", bytes / MB)
+    } else {
+        format!("{:.1} MB", bytes as f64 / MB as f64)
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -259,16 +323,64 @@ impl fmt::Display for Error {
                 *character as u32
             ),
             Error::Render(err) => write!(f, "排版失败：{err}"),
-            Error::OutputReserved { facts, name } => write!(
+            Error::OutputNames { clashes } => {
+                f.write_str("输出文件名冲突，报告会互相覆盖，未生成任何文件：")?;
+                for clash in clashes {
+                    let files: Vec<String> = clash
+                        .facts
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect();
+                    let files = files.join("、");
+                    if clash.reserved {
+                        write!(
+                            f,
+                            "\n  {files} 的报告会是 {}，这个文件名留给汇总表；",
+                            clash.name
+                        )?;
+                    } else {
+                        write!(f, "\n  {files} 的报告都会是 {}；", clash.name)?;
+                    }
+                }
+                f.write_str("\n请给这些事实文件改名（文件名不区分大小写）。")
+            }
+            Error::InputTooLarge { path, size, limit } => {
+                let size = match size {
+                    Some(size) => format!("有 {}（{size} 字节）", megabytes(*size)),
+                    None => "读取中超过了上限".to_owned(),
+                };
+                write!(
+                    f,
+                    "文件 {} {size}，输入文件最大 {}，未读取。请检查是否选错了文件。",
+                    path.display(),
+                    megabytes(*limit)
+                )
+            }
+            Error::NotAFile { path, kind } => write!(
                 f,
-                "输出文件名 {name} 留给汇总表，请给 {} 改名。",
-                facts.display()
+                "{} 是{kind}，不是普通文件，未读取。请给出事实文件或模板文件的路径。",
+                path.display()
             ),
-            Error::OutputTaken { owner } => write!(
+            Error::ProfileLimit { dir, limit } => write!(
                 f,
-                "与 {} 同名，报告会互相覆盖，未生成；请给其中一个改名。",
-                owner.display()
+                "模板配置目录 {} {limit}，未读取。--profile 应指向只含 profile.toml、模板和图片等文件的配置目录。",
+                dir.display()
             ),
+            Error::OutputRefused { path, reason } => {
+                write!(f, "不能把输出写到 {}：", path.display())?;
+                match reason {
+                    Refusal::FactsFile => f.write_str("这是事实文件本身，写入会覆盖它。"),
+                    Refusal::ProfileFile { profile } => write!(
+                        f,
+                        "它在模板配置目录 {} 内，写入会改动配置。",
+                        profile.display()
+                    ),
+                    Refusal::NotAFile { kind } => {
+                        write!(f, "它是{kind}，写入会替换它或写到别处。")
+                    }
+                }?;
+                f.write_str("请用 -o 指定另一个普通文件或目录。")
+            }
             Error::Panicked => {
                 f.write_str("内部错误（见上方的 panic 信息），请向 zpbg 维护者报告。")
             }

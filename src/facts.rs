@@ -446,11 +446,7 @@ fn toml_strings(value: &toml::Value, path: String, out: &mut Vec<(String, String
 
 impl FactsFile {
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Self::parse(path, text)
+        Self::parse(path, crate::input::read_to_string(path)?)
     }
 
     pub fn parse(path: &Path, text: String) -> Result<Self> {

@@ -11,6 +11,7 @@ pub mod figures;
 pub mod framework;
 pub mod glyphs;
 pub mod init;
+pub mod input;
 pub mod narrative;
 pub mod num;
 pub mod output;

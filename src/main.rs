@@ -128,6 +128,7 @@ enum Format {
 }
 
 fn main() -> ExitCode {
+    clean_up_on_signals();
     match run(Cli::parse()) {
         Ok(code) => code,
         // The reader of stdout stopped reading (`| head -1`): it has what it wanted.
@@ -261,51 +262,80 @@ struct Gen<'a> {
 fn generate(args: &Gen) -> Result<()> {
     let facts = FactsFile::load(args.facts)?;
     let profile = Profile::resolve(pipeline::profile_name(args.profile, &facts))?;
+    let target = match (args.emit, args.section, &args.output) {
+        (Emit::Typst, _, dir) => Target::Typst(dir.clone().unwrap_or_else(|| {
+            let stem = args.facts.file_stem().unwrap_or_default().to_string_lossy();
+            args.facts.with_file_name(format!("{stem}-typst"))
+        })),
+        // One section and nowhere to put a PDF: the section is read on screen.
+        (Emit::Pdf, Some(_), None) => Target::Text,
+        (Emit::Pdf, _, path) => Target::Pdf(
+            path.clone()
+                .unwrap_or_else(|| args.facts.with_extension("pdf")),
+        ),
+    };
+    // Before any work: a refused output should not wait for the report.
+    let sink = &mut std::io::sink();
+    output::check(&target.format(args, sink), &facts.path, &profile)?;
     let report = pipeline::build(&profile, &facts, args.section)?;
     print_warnings(&facts);
-    match (args.emit, args.section, &args.output) {
-        (Emit::Typst, _, dir) => {
-            let dir = dir.clone().unwrap_or_else(|| {
-                let stem = args.facts.file_stem().unwrap_or_default().to_string_lossy();
-                args.facts.with_file_name(format!("{stem}-typst"))
-            });
-            output::write(
-                &report,
-                &profile,
-                &facts,
-                output::Format::TypstSource { dir: &dir },
-            )?;
-            eprintln!(
-                "已写出 Typst 源文件到 {0}。编译：typst compile --root {0} --font-path {0}/fonts --ignore-system-fonts {0}/{1}",
-                dir.display(),
-                profile.main
-            );
-        }
-        // One section and nowhere to put a PDF: the section is read on screen.
-        (Emit::Pdf, Some(_), None) => {
-            let to = &mut std::io::stdout().lock();
-            output::write(&report, &profile, &facts, output::Format::Text { to })?;
-        }
-        (Emit::Pdf, _, path) => {
-            let path = path
-                .clone()
-                .unwrap_or_else(|| args.facts.with_extension("pdf"));
-            let format = output::Format::Pdf {
-                path: &path,
-                archive: args.archive,
-                check_glyphs: !args.allow_missing_glyphs,
-            };
-            output::write(&report, &profile, &facts, format)?;
-            eprintln!(
-                "已生成 {}（{} 个章节，总分 {}，等级 {}）",
-                path.display(),
-                report.data.sections.len(),
-                zpbg::num::points(report.sheet.total),
-                report.sheet.grade
-            );
-        }
+    let stdout = &mut std::io::stdout().lock();
+    output::write(&report, &profile, &facts, target.format(args, stdout))?;
+    match &target {
+        Target::Typst(dir) => eprintln!(
+            "已写出 Typst 源文件到 {0}。编译：typst compile --root {0} --font-path {0}/fonts --ignore-system-fonts {0}/{1}",
+            dir.display(),
+            profile.main
+        ),
+        Target::Text => {}
+        Target::Pdf(path) => eprintln!(
+            "已生成 {}（{} 个章节，总分 {}，等级 {}）",
+            path.display(),
+            report.data.sections.len(),
+            zpbg::num::points(report.sheet.total),
+            report.sheet.grade
+        ),
     }
     Ok(())
+}
+
+/// Where `zpbg gen` writes.
+enum Target {
+    Typst(PathBuf),
+    Text,
+    Pdf(PathBuf),
+}
+
+impl Target {
+    /// The format writing here, printing text to `to`.
+    fn format<'a>(&'a self, args: &Gen, to: &'a mut dyn std::io::Write) -> output::Format<'a> {
+        match self {
+            Target::Typst(dir) => output::Format::TypstSource { dir },
+            Target::Text => output::Format::Text { to },
+            Target::Pdf(path) => output::Format::Pdf {
+                path,
+                archive: args.archive,
+                check_glyphs: !args.allow_missing_glyphs,
+            },
+        }
+    }
+}
+
+/// On Ctrl-C or SIGTERM, removes the temporary files being written and
+/// exits 128 + the signal's number, as a shell reports a killed command.
+fn clean_up_on_signals() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    // Without the handler zpbg still works; an interrupted run may then
+    // leave a temporary file, as before.
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            let _held = output::remove_temp_files();
+            std::process::exit(128 + signal);
+        }
+    });
 }
 
 /// Prints the consistency warnings to stderr and returns how many there were.

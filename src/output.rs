@@ -4,8 +4,10 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Refusal, Result};
 use crate::facts::FactsFile;
 use crate::glyphs;
 use crate::pipeline::Built;
@@ -32,6 +34,7 @@ pub enum Format<'a> {
 
 /// Writes `report`, built from `facts` with `profile`, in `format`.
 pub fn write(report: &Built, profile: &Profile, facts: &FactsFile, format: Format) -> Result<()> {
+    check(&format, &facts.path, profile)?;
     match format {
         Format::Pdf {
             path,
@@ -69,24 +72,45 @@ fn pdf(
 /// `typst compile --root DIR --font-path DIR/fonts --ignore-system-fonts DIR/<main>`
 /// makes the report.
 fn typst_source(data: &ReportData, profile: &Profile, dir: &Path) -> Result<()> {
-    let write = |rel: &str, bytes: &[u8]| {
-        let path = dir.join(rel);
-        path.parent()
-            .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| std::fs::write(&path, bytes))
-            .map_err(|source| Error::Io { path, source })
-    };
-    for (rel, bytes) in &profile.typst_files {
-        if rel.ends_with(".typ") {
-            write(rel, bytes)?;
-        }
-    }
     let json = serde_json::to_vec(data).expect("report data always serialises");
-    write("data.json", &json)?;
-    for (name, bytes) in render::bundled_files() {
-        write(&format!("fonts/{name}"), bytes)?;
+    let files = profile
+        .typst_files
+        .iter()
+        .filter(|(rel, _)| rel.ends_with(".typ"))
+        .map(|(rel, bytes)| (rel.clone(), bytes.as_slice()))
+        .chain([("data.json".to_owned(), json.as_slice())])
+        .chain(
+            render::bundled_files()
+                .iter()
+                .map(|(name, bytes)| (format!("fonts/{name}"), *bytes)),
+        );
+    for (rel, bytes) in files {
+        let path = dir.join(&rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| Error::Io {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        write_atomically(&path, bytes)?;
     }
     Ok(())
+}
+
+/// The paths, relative to its folder, that `--emit typst` writes: those of
+/// [`typst_source`].
+fn typst_paths(profile: &Profile) -> impl Iterator<Item = String> {
+    profile
+        .typst_files
+        .keys()
+        .filter(|rel| rel.ends_with(".typ"))
+        .cloned()
+        .chain(["data.json".to_owned()])
+        .chain(
+            render::bundled_files()
+                .iter()
+                .map(|(name, _)| format!("fonts/{name}")),
+        )
 }
 
 /// Prints `text` to standard output, given as `to`, all at once.
@@ -99,13 +123,135 @@ pub fn print(to: &mut dyn Write, text: &str) -> Result<()> {
         })
 }
 
-/// Writes beside the target and renames, so a failed run never leaves a
-/// truncated file under the target name.
+/// Refuses, before any work, a `format` that would write over the facts
+/// file, into the profile's folder, or through anything but a regular file
+/// or a folder (a symbolic link, device or FIFO would be replaced or written
+/// through).
+pub fn check(format: &Format, facts: &Path, profile: &Profile) -> Result<()> {
+    match format {
+        Format::Pdf { path, .. } => check_file(path, facts, profile),
+        Format::TypstSource { dir } => {
+            check_no_links(dir, Path::new(""))?;
+            for rel in typst_paths(profile) {
+                check_no_links(dir, Path::new(&rel))?;
+                check_file(&dir.join(&rel), facts, profile)?;
+            }
+            Ok(())
+        }
+        Format::Text { .. } => Ok(()),
+    }
+}
+
+fn check_file(path: &Path, facts: &Path, profile: &Profile) -> Result<()> {
+    let refused = |reason| {
+        Err(Error::OutputRefused {
+            path: path.to_path_buf(),
+            reason,
+        })
+    };
+    not_a_link_or_device(path)?;
+    let target = resolve(path);
+    if std::fs::canonicalize(facts).is_ok_and(|facts| facts == target) {
+        return refused(Refusal::FactsFile);
+    }
+    if let Some(dir) = profile.dir.as_ref().filter(|dir| target.starts_with(dir)) {
+        return refused(Refusal::ProfileFile {
+            profile: dir.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// Refuses a path that exists and is neither a regular file nor a folder.
+fn not_a_link_or_device(path: &Path) -> Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_file() || meta.is_dir() => Ok(()),
+        Ok(meta) => Err(Error::OutputRefused {
+            path: path.to_path_buf(),
+            reason: Refusal::NotAFile {
+                kind: crate::input::kind(&meta.file_type()),
+            },
+        }),
+        Err(source) if source.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// Refuses `dir` or any folder between it and `dir/rel` that is a symbolic
+/// link, so nothing is written outside `dir`.
+fn check_no_links(dir: &Path, rel: &Path) -> Result<()> {
+    // Rebuilt from its parts: `link/` with its slash would be followed.
+    let mut path: PathBuf = dir.components().collect();
+    not_a_link_or_device(&path)?;
+    for part in rel.components() {
+        path.push(part);
+        not_a_link_or_device(&path)?;
+    }
+    Ok(())
+}
+
+/// `path` made absolute with links resolved, though it need not exist: its
+/// nearest existing ancestor canonicalized, the rest appended.
+fn resolve(path: &Path) -> PathBuf {
+    let mut rest = Vec::new();
+    let mut base = path;
+    loop {
+        if let Ok(found) = std::fs::canonicalize(if base.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            base
+        }) {
+            let mut resolved = found;
+            for part in rest.iter().rev() {
+                resolved.push(part);
+            }
+            return resolved;
+        }
+        match (base.parent(), base.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                base = parent;
+            }
+            // Nothing of it exists, not even the working folder.
+            (Some(_) | None, _) => return path.to_path_buf(),
+        }
+    }
+}
+
+/// Temporary files being written, for [`remove_temp_files`].
+static TEMP_FILES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+/// Makes temporary names unique within the process; the process id, across.
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn temp_files() -> MutexGuard<'static, Vec<PathBuf>> {
+    TEMP_FILES.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Removes every temporary file still being written, for a process that is
+/// interrupted. The guard it returns keeps any other from being made: hold it
+/// until the process exits.
+#[must_use]
+pub fn remove_temp_files() -> impl Sized {
+    let mut temps = temp_files();
+    for tmp in temps.drain(..) {
+        // Already renamed or removed is as good as removed.
+        let _ = std::fs::remove_file(tmp);
+    }
+    temps
+}
+
+/// Writes beside the target, syncs and renames, so a failed or interrupted
+/// run never leaves a truncated file under the target name, nor its
+/// temporary file. The target must be a regular file or not exist yet.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let io = |source| Error::Io {
         path: path.to_path_buf(),
         source,
     };
+    not_a_link_or_device(path)?;
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -114,12 +260,50 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "report.pdf".into());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    let (tmp, mut file) = create_temp(dir, &name).map_err(io)?;
+    let result = file
+        .write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .and_then(|()| {
+            drop(file);
+            std::fs::rename(&tmp, path)
+        });
+    let mut temps = temp_files();
+    temps.retain(|t| t != &tmp);
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
-    result.map_err(io)
+    drop(temps);
+    result.map_err(io)?;
+    // The rename itself reaches the disk with the folder; a folder that cannot
+    // be synced (some network file systems) leaves the file written anyway.
+    if let Ok(dir) = std::fs::File::open(dir) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}
+
+/// Creates a new temporary file in `dir` for `name`, registered for
+/// [`remove_temp_files`] before anyone can be interrupted without knowing it.
+fn create_temp(dir: &Path, name: &str) -> std::io::Result<(PathBuf, std::fs::File)> {
+    let mut temps = temp_files();
+    loop {
+        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+        let tmp = dir.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(file) => {
+                temps.push(tmp.clone());
+                return Ok((tmp, file));
+            }
+            // Left by an earlier process that had the same id.
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(err) => return Err(err),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::error::{Error, Result, TomlFile};
+use crate::error::{Error, ProfileLimit, Result, TomlFile};
 use crate::framework::Framework;
 
 mod builtin {
@@ -73,6 +73,9 @@ pub struct Profile {
     pub typst_files: BTreeMap<String, Vec<u8>>,
     /// Virtual path of the Typst entry file.
     pub main: String,
+    /// The folder it was read from, canonical, so nothing is written into
+    /// it; `None` for a built-in profile.
+    pub dir: Option<PathBuf>,
 }
 
 impl Profile {
@@ -112,17 +115,29 @@ impl Profile {
         Self::from_files(id, Path::new("templates").join(id), files)
     }
 
-    /// Reads a bureau's profile folder. Only regular files inside it are
-    /// read; symbolic links are skipped so a profile cannot pull in files
-    /// from elsewhere.
+    /// Reads a bureau's profile folder. Only regular files inside it whose
+    /// extension a profile can use are read, within the limits above;
+    /// symbolic links are skipped so a profile cannot pull in files from
+    /// elsewhere.
     pub fn from_dir(dir: &Path) -> Result<Self> {
-        let mut files = BTreeMap::new();
-        read_dir(dir, dir, &mut files)?;
+        let mut walk = Walk {
+            root: dir,
+            files: BTreeMap::new(),
+            entries: 0,
+            bytes: 0,
+        };
+        walk.dir(dir, 0)?;
+        let files = walk.files;
         let id = dir
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| dir.display().to_string());
-        Self::from_files(&id, dir.to_path_buf(), files)
+        let mut profile = Self::from_files(&id, dir.to_path_buf(), files)?;
+        profile.dir = Some(std::fs::canonicalize(dir).map_err(|source| Error::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?);
+        Ok(profile)
     }
 
     fn from_files(id: &str, origin: PathBuf, mut files: BTreeMap<String, Vec<u8>>) -> Result<Self> {
@@ -177,6 +192,7 @@ impl Profile {
             section_templates,
             typst_files: files,
             main: manifest.main,
+            dir: None,
         })
     }
 
@@ -213,29 +229,84 @@ pub fn lib_files() -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
-fn read_dir(root: &Path, dir: &Path, files: &mut BTreeMap<String, Vec<u8>>) -> Result<()> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| Error::Io { path, source }
-    };
-    for entry in std::fs::read_dir(dir).map_err(io(dir))? {
-        let entry = entry.map_err(io(dir))?;
-        let path = entry.path();
-        let kind = entry.file_type().map_err(io(&path))?;
-        if kind.is_dir() {
-            read_dir(root, &path, files)?;
-        } else if kind.is_file() {
-            let rel = path
-                .strip_prefix(root)
-                .expect("walked from root")
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            files.insert(rel, std::fs::read(&path).map_err(io(&path))?);
+/// Extensions of the files a profile folder can use: its manifest and
+/// framework, section templates, the Typst layout and what Typst may load
+/// (images and data). Other files are not read.
+const PROFILE_EXTENSIONS: &[&str] = &[
+    "toml", "tera", "typ", "png", "jpg", "jpeg", "gif", "svg", "webp", "json", "yaml", "yml",
+    "csv", "xml", "txt", "bib",
+];
+/// How deep folders may nest below a profile folder.
+pub const MAX_PROFILE_DEPTH: usize = 8;
+/// How many entries (files and folders, read or skipped) a profile folder
+/// may hold, so a wrong `--profile /usr` stops at once.
+pub const MAX_PROFILE_ENTRIES: usize = 1000;
+/// How many bytes the files read from a profile folder may add up to.
+pub const MAX_PROFILE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// A walk of a profile folder, keeping count against the limits.
+struct Walk<'a> {
+    root: &'a Path,
+    files: BTreeMap<String, Vec<u8>>,
+    entries: usize,
+    bytes: u64,
+}
+
+impl Walk<'_> {
+    fn limit(&self, limit: ProfileLimit) -> Error {
+        Error::ProfileLimit {
+            dir: self.root.to_path_buf(),
+            limit,
         }
     }
-    Ok(())
+
+    /// Reads the profile files under `dir`, `depth` folders below the root.
+    /// Symbolic links and hidden entries (`.git`) are skipped.
+    fn dir(&mut self, dir: &Path, depth: usize) -> Result<()> {
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| Error::Io { path, source }
+        };
+        if depth > MAX_PROFILE_DEPTH {
+            return Err(self.limit(ProfileLimit::Depth(MAX_PROFILE_DEPTH)));
+        }
+        for entry in std::fs::read_dir(dir).map_err(io(dir))? {
+            let entry = entry.map_err(io(dir))?;
+            self.entries += 1;
+            if self.entries > MAX_PROFILE_ENTRIES {
+                return Err(self.limit(ProfileLimit::Entries(MAX_PROFILE_ENTRIES)));
+            }
+            let path = entry.path();
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let kind = entry.file_type().map_err(io(&path))?;
+            if kind.is_dir() {
+                self.dir(&path, depth + 1)?;
+            } else if kind.is_file() && is_profile_file(&path) {
+                let bytes = crate::input::read(&path)?;
+                self.bytes += bytes.len() as u64;
+                if self.bytes > MAX_PROFILE_BYTES {
+                    return Err(self.limit(ProfileLimit::Bytes(MAX_PROFILE_BYTES)));
+                }
+                let rel = path
+                    .strip_prefix(self.root)
+                    .expect("walked from root")
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                self.files.insert(rel, bytes);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn is_profile_file(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| PROFILE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
 #[cfg(test)]

@@ -294,7 +294,15 @@ fn batch_renders_every_good_unit_and_summarises_them() {
     for level in ["满意度指标", "产出及效率", "投入管理指标", "过程"] {
         col(level);
     }
-    let rows = &records[1..];
+    // The broken unit is listed too, with why it made no report (a change
+    // of issue 12: the CSV used to leave it out).
+    let (facts, reason) = (col("事实文件"), col("未生成原因"));
+    let (failures, rows): (Vec<&Vec<String>>, Vec<&Vec<String>>) =
+        records[1..].iter().partition(|r| !r[reason].is_empty());
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert!(failures[0][facts].ends_with("broken.toml"), "{failures:?}");
+    assert!(failures[0][reason].contains("budget_full"), "{failures:?}");
+    assert_eq!(failures[0].len(), head.len());
     assert_eq!(rows.len(), units.len());
     let mut totals = Vec::new();
     for (stem, text) in &units {
@@ -333,7 +341,7 @@ fn batch_renders_every_good_unit_and_summarises_them() {
     }
     assert_eq!(rows[0][rank], "1");
 
-    // 汇总表.pdf: every unit with its total, the broken file left out.
+    // 汇总表.pdf: every unit with its total, the broken file listed apart.
     let text = pdf_text(&out.join("汇总表.pdf"));
     assert!(text.contains("部门整体支出绩效自评结果汇总表"), "{text}");
     for row in rows {
