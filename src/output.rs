@@ -59,6 +59,7 @@ fn pdf(
         main: &profile.main,
         data: &report.data,
         archive,
+        limits: report.guard.as_ref().map(|guard| &guard.limits),
     })?;
     // Only a finished PDF replaces an earlier one.
     write_atomically(path, &bytes)
