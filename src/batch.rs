@@ -19,6 +19,7 @@ use crate::pipeline;
 use crate::profile::{self, Profile};
 use crate::render::{self, RenderInput};
 use crate::report::{Block, Meta, ReportData, Section, Table};
+use crate::sandbox::{Guard, Limits};
 use crate::scoring::{ScoreSheet, Scored};
 
 /// File stem of the summary, `汇总表.csv` and `汇总表.pdf`; no unit may take it.
@@ -36,6 +37,8 @@ pub struct Options<'a> {
     pub jobs: Option<usize>,
     /// Render even when a character has no glyph (it prints as a box).
     pub allow_missing_glyphs: bool,
+    /// Limits for units whose profile is not built in.
+    pub limits: Limits,
 }
 
 /// What `run` tells its caller while it works, for the caller to show.
@@ -118,6 +121,7 @@ pub fn run(opts: &Options, on_event: &mut dyn FnMut(Event)) -> Result<Outcome> {
         &profiles,
         threads,
         !opts.allow_missing_glyphs,
+        opts.limits,
         on_event,
     );
     on_event(Event::UnitsDone);
@@ -157,6 +161,7 @@ fn render_all(
     profiles: &Profiles,
     threads: usize,
     check_glyphs: bool,
+    limits: Limits,
     on_event: &mut dyn FnMut(Event),
 ) -> Vec<Unit> {
     let mut units: Vec<Option<Unit>> = std::iter::repeat_with(|| None).take(jobs.len()).collect();
@@ -172,7 +177,7 @@ fn render_all(
                     // A panic is a bug, but it should cost one unit, not the batch;
                     // the panic hook has already printed its message.
                     let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                        render_unit(job, profiles, check_glyphs)
+                        render_unit(job, profiles, check_glyphs, limits)
                     }))
                     .unwrap_or_else(|_| Err(Arc::new(Error::Panicked)));
                     if tx.send((index, result)).is_err() {
@@ -347,7 +352,12 @@ impl<'a> Profiles<'a> {
     }
 }
 
-fn render_unit(job: &Job, profiles: &Profiles, check_glyphs: bool) -> Result<Rendered, Arc<Error>> {
+fn render_unit(
+    job: &Job,
+    profiles: &Profiles,
+    check_glyphs: bool,
+    limits: Limits,
+) -> Result<Rendered, Arc<Error>> {
     let pdf = &job.pdf;
     let facts = FactsFile::load(&job.facts)?;
     let profile = profiles.get(&facts)?;
@@ -357,7 +367,8 @@ fn render_unit(job: &Job, profiles: &Profiles, check_glyphs: bool) -> Result<Ren
         check_glyphs,
     };
     output::check(&format, &facts.path, &profile)?;
-    let report = pipeline::build(&profile, &facts, None)?;
+    let guard = Guard::new(pipeline::profile_name(profiles.flag, &facts), limits);
+    let report = pipeline::build_guarded(&profile, &facts, None, guard.as_ref())?;
     output::write(&report, &profile, &facts, format)?;
     Ok(Rendered {
         pdf: pdf.clone(),
@@ -601,6 +612,7 @@ impl Summary {
             main: SUMMARY_MAIN,
             data: &data,
             archive: None,
+            limits: None,
         })?)
     }
 }

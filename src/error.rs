@@ -37,6 +37,34 @@ impl Location {
     }
 }
 
+/// How much of an offending line a message quotes: enough to see the
+/// mistake, not a screenful of a 5000-character line.
+pub const QUOTED_LINE_CHARS: usize = 200;
+
+impl Location {
+    /// At most [`QUOTED_LINE_CHARS`] characters of the line around the
+    /// column, with `…` where it was cut.
+    fn excerpt(&self) -> String {
+        let chars: Vec<char> = self.line_text.chars().collect();
+        if chars.len() <= QUOTED_LINE_CHARS {
+            return self.line_text.clone();
+        }
+        let column = self.column.saturating_sub(1).min(chars.len());
+        let start = column
+            .saturating_sub(QUOTED_LINE_CHARS / 2)
+            .min(chars.len() - QUOTED_LINE_CHARS);
+        let end = start + QUOTED_LINE_CHARS;
+        let mut text: String = chars[start..end].iter().collect();
+        if start > 0 {
+            text.insert(0, '…');
+        }
+        if end < chars.len() {
+            text.push('…');
+        }
+        text
+    }
+}
+
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -46,8 +74,32 @@ impl fmt::Display for Location {
             self.line,
             self.column,
             self.line,
-            self.line_text
+            printable(&self.excerpt())
         )
+    }
+}
+
+/// `text` with every control character but newline and tab written as an
+/// escape (`\u{1b}`), so a message quoting the input cannot drive the
+/// terminal (colours, cursor moves, a bell) or hide what it says.
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() && c != '\n' && c != '\t' {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A formatter that passes text through [`printable`] on its way out.
+struct Printable<'a, 'b>(&'a mut fmt::Formatter<'b>);
+
+impl fmt::Write for Printable<'_, '_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0.write_str(&printable(s))
     }
 }
 
@@ -121,6 +173,12 @@ pub enum Error {
     /// An output path that would replace an input, or write through a link
     /// or device.
     OutputRefused { path: PathBuf, reason: Refusal },
+    /// The section templates of a profile that is not built in failed or
+    /// went past a limit in their child process.
+    Sandboxed {
+        profile: String,
+        failure: crate::sandbox::Failure,
+    },
     /// zpbg panicked on one unit of a batch: a bug, whose message the panic
     /// hook has already printed.
     Panicked,
@@ -221,7 +279,15 @@ impl Error {
 }
 
 impl fmt::Display for Error {
+    /// Messages quote file names, ids and lines from the input, so they are
+    /// written through [`Printable`]: nothing reaches the terminal raw.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.describe(&mut Printable(f))
+    }
+}
+
+impl Error {
+    fn describe(&self, f: &mut dyn fmt::Write) -> fmt::Result {
         match self {
             Error::Io { path, source } => {
                 let hint = match source.kind() {
@@ -323,6 +389,13 @@ impl fmt::Display for Error {
                 *character as u32
             ),
             Error::Render(err) => write!(f, "排版失败：{err}"),
+            Error::Sandboxed { profile, failure } => match failure {
+                crate::sandbox::Failure::Refused(message) => f.write_str(message),
+                crate::sandbox::Failure::Exceeded { .. }
+                | crate::sandbox::Failure::Crashed { .. } => {
+                    write!(f, "模板配置「{profile}」：{failure}")
+                }
+            },
             Error::OutputNames { clashes } => {
                 f.write_str("输出文件名冲突，报告会互相覆盖，未生成任何文件：")?;
                 for clash in clashes {
@@ -439,6 +512,36 @@ mod tests {
         let loc = Location::from_offset("f.toml", text, text.find("\"示").unwrap());
         assert_eq!((loc.line, loc.column), (2, 8));
         assert_eq!(loc.line_text, "name = \"示例\"");
+    }
+
+    #[test]
+    fn a_quoted_line_is_cut_around_the_column_and_escaped() {
+        let text = format!(
+            "name = \"{}\u{1b}[31m{}\"\n",
+            "长".repeat(3000),
+            "x".repeat(2000)
+        );
+        let loc = Location::from_offset("f.toml", &text, text.find('\u{1b}').unwrap());
+        let shown = loc.to_string();
+        let quoted = shown.lines().nth(1).unwrap();
+        assert!(quoted.chars().count() < QUOTED_LINE_CHARS + 20, "{quoted}");
+        assert!(
+            quoted.contains("\\u{1b}[31m") && quoted.contains('…'),
+            "{quoted}"
+        );
+        assert!(!shown.contains('\u{1b}'));
+        assert_eq!(printable("a\u{7}b\n\tc\u{9b}"), "a\\u{7}b\n\tc\\u{9b}");
+    }
+
+    #[test]
+    fn ids_quoted_in_messages_are_escaped() {
+        let err = Error::UnknownSection {
+            id: "\u{1b}]0;title\u{7}".into(),
+            valid: vec!["overview".into()],
+        };
+        let msg = err.to_string();
+        assert!(!msg.chars().any(|c| c.is_control()), "{msg:?}");
+        assert!(msg.contains("\\u{1b}]0;title\\u{7}"), "{msg}");
     }
 
     #[test]

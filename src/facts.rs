@@ -444,6 +444,19 @@ fn toml_strings(value: &toml::Value, path: String, out: &mut Vec<(String, String
     }
 }
 
+/// The first control character in `text` other than a line break (LF, or
+/// CRLF as Windows editors write it) or a tab.
+fn stray_control(text: &str) -> Option<char> {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let allowed = c == '\n' || c == '\t' || (c == '\r' && chars.peek() == Some(&'\n'));
+        if c.is_control() && !allowed {
+            return Some(c);
+        }
+    }
+    None
+}
+
 impl FactsFile {
     pub fn load(path: &Path) -> Result<Self> {
         Self::parse(path, crate::input::read_to_string(path)?)
@@ -489,6 +502,22 @@ impl FactsFile {
         let f = &self.data;
         if f.unit.name.trim().is_empty() {
             return Err(self.fact_error(None, "unit.name", "单位名称不能为空。".into()));
+        }
+        // Refused rather than dropped: a control character (an escape
+        // sequence, a bell, a form feed) is never meant, and only the unit
+        // can say what the text should have been. `check` and `gen` both
+        // load through here, so they agree.
+        for (field, text) in self.text_fields() {
+            if let Some(c) = stray_control(&field).or_else(|| stray_control(&text)) {
+                return Err(self.fact_error(
+                    None,
+                    &field,
+                    format!(
+                        "含有控制字符 U+{:04X}，不能写入报告。请删去该字符（常见于从其他软件复制的文字）。",
+                        c as u32
+                    ),
+                ));
+            }
         }
         self.report_date()?;
         let s = &f.staffing;
@@ -740,6 +769,20 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(msg.contains("money.basic.public.actual"), "{msg}");
+    }
+
+    #[test]
+    fn control_characters_are_refused_but_line_breaks_are_not() {
+        assert_eq!(stray_control("a\r\nb\tc\n"), None);
+        assert_eq!(stray_control("a\rb"), Some('\r'));
+        assert_eq!(stray_control("\u{1b}[31m"), Some('\u{1b}'));
+        assert_eq!(stray_control("x\u{9b}"), Some('\u{9b}'));
+        let text = MINIMAL.replace("测试局", "测试\\u001b[31m局");
+        let msg = FactsFile::parse(Path::new("t.toml"), text)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("unit.name") && msg.contains("U+001B"), "{msg}");
+        assert!(!msg.contains('\u{1b}'), "{msg}");
     }
 
     #[test]

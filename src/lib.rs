@@ -20,4 +20,5 @@ pub mod profile;
 pub mod render;
 pub mod report;
 pub mod rule;
+pub mod sandbox;
 pub mod scoring;

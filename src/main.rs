@@ -14,6 +14,7 @@ use zpbg::output;
 use zpbg::pipeline::{self, DEFAULT_PROFILE};
 use zpbg::profile::Profile;
 use zpbg::render::Archive;
+use zpbg::sandbox::{self, Guard, Limits};
 use zpbg::scoring::ScoreSheet;
 
 mod cli {
@@ -52,6 +53,8 @@ enum Command {
         /// 生成符合 PDF/A 归档标准的文件（a-2b 或 a-3b）。
         #[arg(long, value_enum, value_name = "STANDARD")]
         pdf_standard: Option<PdfStandardArg>,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// 只评分、不排版：打印指标树、分值、得分和每项扣分理由。
     Score {
@@ -74,6 +77,8 @@ enum Command {
         /// 模板配置：内置配置名或配置目录。
         #[arg(long, value_name = "NAME|DIR")]
         profile: Option<String>,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// 生成一份事实文件模板：列出该配置需要的全部字段，附中文说明和示例值。
     Init {
@@ -101,9 +106,35 @@ enum Command {
         /// 即使有字符缺少字形（将显示为方框）也生成 PDF。
         #[arg(long)]
         allow_missing_glyphs: bool,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// 列出内置模板配置。
     Profiles,
+    /// 在子进程中为非内置模板配置渲染（内部使用）。
+    #[command(name = sandbox::SUBCOMMAND, hide = true)]
+    Sandbox,
+}
+
+/// Limits on rendering with a profile that is not built in.
+#[derive(clap::Args)]
+struct LimitArgs {
+    /// 非内置模板配置每个渲染阶段（章节模板、排版）的时间上限（秒）。
+    #[arg(long, value_name = "SECONDS", default_value_t = sandbox::DEFAULT_TIME_LIMIT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    time_limit: u64,
+    /// 非内置模板配置排出的报告页数上限。
+    #[arg(long, value_name = "N", default_value_t = sandbox::DEFAULT_MAX_PAGES)]
+    max_pages: usize,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Limits {
+        Limits {
+            time: std::time::Duration::from_secs(self.time_limit),
+            max_pages: self.max_pages,
+        }
+    }
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -146,8 +177,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
             facts,
             strict,
             profile,
+            limits,
         } => {
-            let (facts, profile, sheet) = load_and_score(&facts, profile.as_deref())?;
+            // Everything `gen` does short of writing, so `check` refuses
+            // whatever `gen` would.
+            let facts = FactsFile::load(&facts)?;
+            let name = pipeline::profile_name(profile.as_deref(), &facts);
+            let profile = Profile::resolve(name)?;
+            let guard = Guard::new(name, limits.limits());
+            let report = pipeline::build_guarded(&profile, &facts, None, guard.as_ref())?;
+            pipeline::verify(&report, &profile, &facts)?;
+            let sheet = report.sheet;
             let warnings = print_warnings(&facts);
             if warnings > 0 {
                 eprintln!("{}：{warnings} 条警告。", facts.path.display());
@@ -170,6 +210,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             allow_missing_glyphs,
             emit,
             pdf_standard,
+            limits,
         } => generate(&Gen {
             facts: &facts,
             output,
@@ -181,6 +222,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 PdfStandardArg::A2b => Archive::A2b,
                 PdfStandardArg::A3b => Archive::A3b,
             }),
+            limits: limits.limits(),
         })
         .map(|()| ExitCode::SUCCESS),
         Command::Score {
@@ -210,6 +252,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             profile,
             jobs,
             allow_missing_glyphs,
+            limits,
         } => {
             let progress = cli::progress::Progress::new();
             let outcome = zpbg::batch::run(
@@ -219,6 +262,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     profile: profile.as_deref(),
                     jobs: jobs.map(usize::from),
                     allow_missing_glyphs,
+                    limits: limits.limits(),
                 },
                 &mut |event| progress.show(event),
             )?;
@@ -245,6 +289,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             print_stdout(&text).map(|()| ExitCode::SUCCESS)
         }
+        Command::Sandbox => Ok(sandbox::serve()),
     }
 }
 
@@ -257,11 +302,13 @@ struct Gen<'a> {
     allow_missing_glyphs: bool,
     emit: Emit,
     archive: Option<Archive>,
+    limits: Limits,
 }
 
 fn generate(args: &Gen) -> Result<()> {
     let facts = FactsFile::load(args.facts)?;
-    let profile = Profile::resolve(pipeline::profile_name(args.profile, &facts))?;
+    let name = pipeline::profile_name(args.profile, &facts);
+    let profile = Profile::resolve(name)?;
     let target = match (args.emit, args.section, &args.output) {
         (Emit::Typst, _, dir) => Target::Typst(dir.clone().unwrap_or_else(|| {
             let stem = args.facts.file_stem().unwrap_or_default().to_string_lossy();
@@ -277,7 +324,8 @@ fn generate(args: &Gen) -> Result<()> {
     // Before any work: a refused output should not wait for the report.
     let sink = &mut std::io::sink();
     output::check(&target.format(args, sink), &facts.path, &profile)?;
-    let report = pipeline::build(&profile, &facts, args.section)?;
+    let guard = Guard::new(name, args.limits);
+    let report = pipeline::build_guarded(&profile, &facts, args.section, guard.as_ref())?;
     print_warnings(&facts);
     let stdout = &mut std::io::stdout().lock();
     output::write(&report, &profile, &facts, target.format(args, stdout))?;
@@ -347,7 +395,7 @@ fn print_warnings(facts: &FactsFile) -> usize {
     warnings.len()
 }
 
-/// What `check` and `score` share: the facts, their profile and the scores.
+/// What `score` needs: the facts, their profile and the scores.
 fn load_and_score(path: &Path, flag: Option<&str>) -> Result<(FactsFile, Profile, ScoreSheet)> {
     let facts = FactsFile::load(path)?;
     let profile = Profile::resolve(pipeline::profile_name(flag, &facts))?;

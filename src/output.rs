@@ -62,6 +62,7 @@ fn pdf(
         main: &profile.main,
         data: &report.data,
         archive,
+        limits: report.guard.as_ref().map(|guard| &guard.limits),
     })?;
     // Only a finished PDF replaces an earlier one.
     write_atomically(path, &bytes)

@@ -6,9 +6,12 @@ use crate::annex;
 use crate::error::{Error, Result};
 use crate::facts::FactsFile;
 use crate::figures::Figures;
+use crate::glyphs;
 use crate::narrative;
 use crate::profile::Profile;
+use crate::render::{self, FontSet, RenderInput};
 use crate::report::{Meta, ReportData};
+use crate::sandbox::{self, Guard};
 use crate::scoring::ScoreSheet;
 
 /// The profile of facts files that name none.
@@ -26,11 +29,46 @@ pub fn profile_name<'a>(flag: Option<&'a str>, facts: &'a FactsFile) -> &'a str 
 pub struct Built {
     pub sheet: ScoreSheet,
     pub data: ReportData,
+    /// The limits its layout runs under, when its profile is not built in.
+    pub guard: Option<Guard>,
 }
 
 /// Runs every stage up to the report data. With `section`, the data holds
 /// just that section (numbered as in the full report) and no cover or annex.
+/// In process: for built-in profiles, and for work already limited.
 pub fn build(profile: &Profile, facts: &FactsFile, section: Option<&str>) -> Result<Built> {
+    build_with(profile, facts, section, &mut |_| {})
+}
+
+/// [`build`] for a profile that may not be built in: with a `guard`, the
+/// section templates first run in a child process within its limits, and
+/// only templates known to finish run here (tera is deterministic).
+pub fn build_guarded(
+    profile: &Profile,
+    facts: &FactsFile,
+    section: Option<&str>,
+    guard: Option<&Guard>,
+) -> Result<Built> {
+    if let Some(guard) = guard {
+        sandbox::narrate(guard, facts, section).map_err(|failure| Error::Sandboxed {
+            profile: profile.id.clone(),
+            failure,
+        })?;
+    }
+    let built = build(profile, facts, section)?;
+    Ok(Built {
+        guard: guard.cloned(),
+        ..built
+    })
+}
+
+/// [`build`], telling `on_template` each section template as it starts.
+pub fn build_with(
+    profile: &Profile,
+    facts: &FactsFile,
+    section: Option<&str>,
+    on_template: &mut dyn FnMut(&str),
+) -> Result<Built> {
     if let Some(id) = section
         && !profile.sections.iter().any(|s| s.id == id)
     {
@@ -42,8 +80,15 @@ pub fn build(profile: &Profile, facts: &FactsFile, section: Option<&str>) -> Res
     let figures = Figures::compute(facts);
     let sheet = ScoreSheet::compute(&profile.framework, facts, &figures)?;
     let tera = narrative::engine(profile)?;
-    let mut sections =
-        narrative::sections(profile, &tera, facts, &figures, &profile.framework, &sheet)?;
+    let mut sections = narrative::sections(
+        profile,
+        &tera,
+        facts,
+        &figures,
+        &profile.framework,
+        &sheet,
+        on_template,
+    )?;
     if let Some(id) = section {
         sections.retain(|s| s.id == id);
     }
@@ -63,7 +108,28 @@ pub fn build(profile: &Profile, facts: &FactsFile, section: Option<&str>) -> Res
             .then(|| annex::build(profile, facts, &figures, &sheet, date)),
         sections,
     };
-    Ok(Built { sheet, data })
+    Ok(Built {
+        sheet,
+        data,
+        guard: None,
+    })
+}
+
+/// What `gen` checks after building and before writing a PDF, so that
+/// `check` refuses whatever `gen` would: every character has a glyph, and a
+/// profile that is not built in lays out within its limits.
+pub fn verify(report: &Built, profile: &Profile, facts: &FactsFile) -> Result<()> {
+    glyphs::check(facts, &report.data, FontSet::bundled())?;
+    if let Some(guard) = &report.guard {
+        render::render_pdf(&RenderInput {
+            files: &profile.typst_files,
+            main: &profile.main,
+            data: &report.data,
+            archive: None,
+            limits: Some(&guard.limits),
+        })?;
+    }
+    Ok(())
 }
 
 /// Scores without writing the narrative or laying anything out.

@@ -71,7 +71,9 @@ fn tera_message(err: &tera::Error) -> String {
     message
 }
 
-/// Renders every section of the profile, numbered as in the whole report.
+/// Renders every section of the profile, numbered as in the whole report,
+/// telling `on_template` the template it starts, so a template that runs
+/// past a limit can be named.
 pub fn sections(
     profile: &Profile,
     tera: &Tera,
@@ -79,6 +81,7 @@ pub fn sections(
     figures: &Figures,
     framework: &Framework,
     sheet: &ScoreSheet,
+    on_template: &mut dyn FnMut(&str),
 ) -> Result<Vec<Section>> {
     let context = context::context(facts, figures, framework, sheet, profile.money_grouping);
     let tables = Tables {
@@ -92,6 +95,7 @@ pub fn sections(
         .sections
         .iter()
         .map(|spec| {
+            on_template(&spec.template);
             let text = tera
                 .render(&spec.template, &context)
                 .map_err(|err| Error::Template {

@@ -5,17 +5,19 @@ mod fonts;
 pub mod text;
 mod world;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::{Datelike, NaiveDate};
 use typst::World;
 use typst::WorldExt;
-use typst::diag::{Severity, SourceDiagnostic};
-use typst::foundations::{Datetime, Smart};
+use typst::diag::{Severity, SourceDiagnostic, SourceResult, Warned};
+use typst::foundations::{Datetime, Output, Smart};
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
 use crate::report::ReportData;
+use crate::sandbox::{self, Exceeded, Failure, Limits};
 
 pub use fonts::{FontSet, bundled_files};
 use world::ReportWorld;
@@ -31,10 +33,13 @@ pub struct RenderInput<'a> {
     pub data: &'a ReportData,
     /// An archival standard to conform to, for bureaus that archive reports.
     pub archive: Option<Archive>,
+    /// For a profile that is not built in: lay out in a child process
+    /// within these limits, without plugins. `None`: in process, trusted.
+    pub limits: Option<&'a Limits>,
 }
 
 /// PDF/A levels zpbg offers: b ("basic") conformance, version 2 or 3.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Archive {
     A2b,
     A3b,
@@ -55,6 +60,11 @@ pub enum RenderError {
     Typst(Vec<Diagnostic>),
     /// The laid-out document could not be written as PDF.
     Pdf(Vec<Diagnostic>),
+    /// A profile that is not built in uses a Typst plugin (WebAssembly),
+    /// code zpbg cannot limit; `at` is the file, or 「file:line」.
+    Plugin { at: String },
+    /// Laying out in a child process failed or went past a limit.
+    Sandboxed(Failure),
 }
 
 /// One Typst error or warning, located in the template when possible.
@@ -77,6 +87,11 @@ impl fmt::Display for RenderError {
             Self::Data(err) => write!(f, "报告数据无法序列化：{err}"),
             Self::Typst(diags) => write_diagnostics(f, "模板排版失败", diags),
             Self::Pdf(diags) => write_diagnostics(f, "PDF 生成失败", diags),
+            Self::Plugin { at } => write!(
+                f,
+                "{at} 使用了 Typst 插件（WebAssembly）。自定义模板配置不能使用插件，请删去。"
+            ),
+            Self::Sandboxed(failure) => write!(f, "{failure}"),
         }
     }
 }
@@ -114,51 +129,175 @@ impl std::error::Error for RenderError {
 /// Lays out the report and returns the PDF bytes. The same input gives the
 /// same bytes: the PDF's id and date come from the report, not the clock.
 pub fn render_pdf(input: &RenderInput) -> Result<Vec<u8>, RenderError> {
-    render(input).map(|(pdf, _warnings)| pdf)
+    let job = Typeset::of(input)?;
+    match input.limits {
+        None => job.run(None).map(|(pdf, _warnings)| pdf),
+        Some(limits) => sandbox::typeset(&job, limits).map_err(RenderError::Sandboxed),
+    }
 }
 
-/// [`render_pdf`] plus Typst's warnings, which tests require to be empty.
+/// [`render_pdf`] in process plus Typst's warnings, which tests require to
+/// be empty.
+#[cfg(test)]
 fn render(input: &RenderInput) -> Result<(Vec<u8>, Vec<Diagnostic>), RenderError> {
-    let meta = &input.data.meta;
-    let date = NaiveDate::parse_from_str(&meta.date_iso, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| Datetime::from_ymd_hms(d.year(), d.month() as u8, d.day() as u8, 0, 0, 0))
-        .ok_or_else(|| RenderError::BadDate(meta.date_iso.clone()))?;
-    let data = serde_json::to_vec(input.data).map_err(RenderError::Data)?;
-    let world = ReportWorld::new(input.files, input.main, data, date)?;
+    Typeset::of(input)?.run(None)
+}
 
-    let compiled = typst::compile(&world);
-    let warnings = diagnostics(&world, &compiled.warnings);
-    let document = compiled
-        .output
-        .map_err(|errors| RenderError::Typst(diagnostics(&world, &errors)))?;
+/// Everything Typst needs for one PDF, borrowed in process and owned when
+/// it travels to a child process.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct Typeset<'a> {
+    files: Cow<'a, BTreeMap<String, Vec<u8>>>,
+    main: Cow<'a, str>,
+    /// The report as JSON, served as `/data.json`.
+    data: String,
+    date_iso: String,
+    /// The PDF's document id.
+    ident: String,
+    archive: Option<Archive>,
+}
 
-    let standards = match input.archive {
-        None => PdfStandards::default(),
-        Some(level) => {
-            let standard = match level {
-                Archive::A2b => PdfStandard::A_2b,
-                Archive::A3b => PdfStandard::A_3b,
-            };
-            PdfStandards::new(&[standard]).map_err(|err| {
-                RenderError::Pdf(vec![Diagnostic {
-                    message: err.message().to_string(),
-                    location: None,
-                    hints: Vec::new(),
-                }])
-            })?
+impl<'a> Typeset<'a> {
+    fn of(input: &RenderInput<'a>) -> Result<Self, RenderError> {
+        let meta = &input.data.meta;
+        Ok(Typeset {
+            files: Cow::Borrowed(input.files),
+            main: Cow::Borrowed(input.main),
+            data: serde_json::to_string(input.data).map_err(RenderError::Data)?,
+            date_iso: meta.date_iso.clone(),
+            ident: format!("zpbg:{}:{}", meta.unit, meta.title),
+            archive: input.archive,
+        })
+    }
+
+    /// The same job, borrowing this one's files.
+    pub fn reborrow(&self) -> Typeset<'_> {
+        Typeset {
+            files: Cow::Borrowed(&self.files),
+            main: Cow::Borrowed(&self.main),
+            data: self.data.clone(),
+            date_iso: self.date_iso.clone(),
+            ident: self.ident.clone(),
+            archive: self.archive,
         }
-    };
-    let options = PdfOptions {
-        ident: Smart::Custom(format!("zpbg:{}:{}", meta.unit, meta.title)),
-        creator: Smart::Custom(Some("zpbg".to_owned())),
-        timestamp: Some(Timestamp::new_utc(date)),
-        standards,
-        ..PdfOptions::default()
-    };
-    let pdf = typst_pdf::pdf(&document, &options)
-        .map_err(|errors| RenderError::Pdf(diagnostics(&world, &errors)))?;
-    Ok((pdf, warnings))
+    }
+
+    /// The entry file, which a message about the layout names.
+    pub fn main(&self) -> &str {
+        &self.main
+    }
+
+    /// Lays out and writes the PDF. With `max_pages` the profile is not
+    /// trusted: plugins are refused and a longer document is an error.
+    pub fn run(&self, max_pages: Option<usize>) -> Result<(Vec<u8>, Vec<Diagnostic>), RenderError> {
+        let date = NaiveDate::parse_from_str(&self.date_iso, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| Datetime::from_ymd_hms(d.year(), d.month() as u8, d.day() as u8, 0, 0, 0))
+            .ok_or_else(|| RenderError::BadDate(self.date_iso.clone()))?;
+        if max_pages.is_some() {
+            refuse_plugins(&self.files)?;
+        }
+        let world = ReportWorld::new(
+            &self.files,
+            &self.main,
+            self.data.clone().into_bytes(),
+            date,
+            max_pages.is_none(),
+        )?;
+
+        let compiled = compile_for(&world, typst_pdf::pdf);
+        let warnings = diagnostics(&world, &compiled.warnings);
+        let document = compiled
+            .output
+            .map_err(|errors| RenderError::Typst(diagnostics(&world, &errors)))?;
+        if let Some(max) = max_pages
+            && document.pages().len() > max
+        {
+            return Err(RenderError::Sandboxed(Failure::Exceeded {
+                template: self.main.to_string(),
+                limit: Exceeded::Pages {
+                    max,
+                    pages: document.pages().len(),
+                },
+            }));
+        }
+
+        let standards = match self.archive {
+            None => PdfStandards::default(),
+            Some(level) => {
+                let standard = match level {
+                    Archive::A2b => PdfStandard::A_2b,
+                    Archive::A3b => PdfStandard::A_3b,
+                };
+                PdfStandards::new(&[standard]).map_err(|err| {
+                    RenderError::Pdf(vec![Diagnostic {
+                        message: err.message().to_string(),
+                        location: None,
+                        hints: Vec::new(),
+                    }])
+                })?
+            }
+        };
+        let options = PdfOptions {
+            ident: Smart::Custom(self.ident.clone()),
+            creator: Smart::Custom(Some("zpbg".to_owned())),
+            timestamp: Some(Timestamp::new_utc(date)),
+            standards,
+            ..PdfOptions::default()
+        };
+        let pdf = typst_pdf::pdf(&document, &options)
+            .map_err(|errors| RenderError::Pdf(diagnostics(&world, &errors)))?;
+        Ok((pdf, warnings))
+    }
+}
+
+/// `typst::compile` into the document type `_export` writes, so that its
+/// pages can be counted: typst does not re-export that type by name.
+fn compile_for<D: Output>(
+    world: &ReportWorld,
+    _export: fn(&D, &PdfOptions) -> SourceResult<Vec<u8>>,
+) -> Warned<SourceResult<D>> {
+    typst::compile(world)
+}
+
+/// A WebAssembly file, whatever its name, or a `.typ` file that names
+/// `plugin`. The sandboxed library has no `plugin` either, so code that
+/// builds the name at run time fails too; this says why, and where.
+fn refuse_plugins(files: &BTreeMap<String, Vec<u8>>) -> Result<(), RenderError> {
+    for (path, bytes) in files {
+        if path.ends_with(".wasm") || bytes.starts_with(b"\0asm") {
+            return Err(RenderError::Plugin { at: path.clone() });
+        }
+        if !path.ends_with(".typ") {
+            continue;
+        }
+        let text = String::from_utf8_lossy(bytes);
+        let root = typst::syntax::parse(&text);
+        if let Some(offset) = find_ident(&root, 0, "plugin") {
+            let line = text[..offset].matches('\n').count() + 1;
+            return Err(RenderError::Plugin {
+                at: format!("{path}:{line}"),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The byte offset of the first identifier `name` under `node`, which
+/// starts at `offset`.
+fn find_ident(node: &typst::syntax::SyntaxNode, offset: usize, name: &str) -> Option<usize> {
+    use typst::syntax::SyntaxKind;
+    if matches!(node.kind(), SyntaxKind::Ident | SyntaxKind::MathIdent)
+        && node.leaf_text().as_str() == name
+    {
+        return Some(offset);
+    }
+    let mut start = offset;
+    node.children().find_map(|child| {
+        let found = find_ident(child, start, name);
+        start += child.len();
+        found
+    })
 }
 
 fn diagnostics(world: &ReportWorld, diags: &[SourceDiagnostic]) -> Vec<Diagnostic> {

@@ -382,6 +382,7 @@ fn render_ok(data: &ReportData) -> Vec<u8> {
         main: "report.typ",
         data,
         archive: None,
+        limits: None,
     };
     match render(&input) {
         Ok((pdf, warnings)) => {
@@ -499,6 +500,7 @@ fn errors_name_the_template_line() {
             main: "report.typ",
             data: &data,
             archive: None,
+            limits: None,
         })
         .unwrap_err()
     };

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::{LazyLock, OnceLock};
 
 use typst::diag::{FileError, FileResult};
-use typst::foundations::{Bytes, Datetime, Duration};
+use typst::foundations::{Binding, Bytes, Datetime, Duration, Value};
 use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
 use typst::text::{Font, FontBook};
 use typst::utils::LazyHash;
@@ -23,6 +23,18 @@ pub const DATA_PATH: &str = "data.json";
 /// The standard library holds no per-report state, so every report shares it.
 static LIBRARY: LazyLock<LazyHash<Library>> = LazyLock::new(|| LazyHash::new(Library::default()));
 
+/// The library for profiles that are not built in: no `plugin`, whose
+/// WebAssembly runs outside Typst's evaluation, also as `std.plugin`.
+static SANDBOXED_LIBRARY: LazyLock<LazyHash<Library>> = LazyLock::new(|| {
+    let mut library = Library::default();
+    library
+        .global
+        .scope_mut()
+        .bind("plugin".into(), Binding::detached(Value::None));
+    library.std = Binding::detached(library.global.clone());
+    LazyHash::new(library)
+});
+
 /// One served file; parsed as Typst only if something imports it.
 struct Slot {
     bytes: Bytes,
@@ -30,6 +42,7 @@ struct Slot {
 }
 
 pub struct ReportWorld {
+    library: &'static LazyHash<Library>,
     fonts: &'static FontSet,
     files: HashMap<FileId, Slot>,
     main: FileId,
@@ -40,11 +53,13 @@ impl ReportWorld {
     /// `files` are keyed by path without a leading slash ("report.typ",
     /// "lib/gongwen.typ"); `data` is served as `/data.json` and replaces any
     /// profile file of that name, since the report data is the only truth.
+    /// A profile that is not `trusted` gets the library without plugins.
     pub fn new(
         files: &BTreeMap<String, Vec<u8>>,
         main: &str,
         data: Vec<u8>,
         today: Datetime,
+        trusted: bool,
     ) -> Result<Self, RenderError> {
         let mut slots = HashMap::with_capacity(files.len() + 1);
         for (path, bytes) in files {
@@ -57,6 +72,11 @@ impl ReportWorld {
             return Err(RenderError::MissingMain(main.to_owned()));
         }
         Ok(Self {
+            library: if trusted {
+                &LIBRARY
+            } else {
+                &SANDBOXED_LIBRARY
+            },
             fonts: FontSet::bundled(),
             files: slots,
             main: main_id,
@@ -93,7 +113,7 @@ fn project_file(path: &str) -> Result<FileId, RenderError> {
 
 impl World for ReportWorld {
     fn library(&self) -> &LazyHash<Library> {
-        &LIBRARY
+        self.library
     }
 
     fn book(&self) -> &LazyHash<FontBook> {
@@ -142,7 +162,7 @@ mod tests {
             b"\xef\xbb\xbf#let x = 1".to_vec(),
         );
         let today = Datetime::from_ymd(2025, 5, 1).unwrap();
-        ReportWorld::new(&files, "report.typ", b"{}".to_vec(), today).unwrap()
+        ReportWorld::new(&files, "report.typ", b"{}".to_vec(), today, true).unwrap()
     }
 
     fn id(path: &str) -> FileId {
@@ -176,9 +196,9 @@ mod tests {
     fn rejects_paths_escaping_the_root() {
         let files = BTreeMap::new();
         let today = Datetime::from_ymd(2025, 5, 1).unwrap();
-        let err = ReportWorld::new(&files, "../report.typ", Vec::new(), today);
+        let err = ReportWorld::new(&files, "../report.typ", Vec::new(), today, true);
         assert!(matches!(err, Err(RenderError::BadPath(_))));
-        let err = ReportWorld::new(&files, "report.typ", Vec::new(), today);
+        let err = ReportWorld::new(&files, "report.typ", Vec::new(), today, true);
         assert!(matches!(err, Err(RenderError::MissingMain(_))));
     }
 

@@ -8,5 +8,6 @@ mod check;
 mod cli;
 mod golden;
 mod hardening_files;
+mod hardening_limits;
 mod hostile_input;
 mod injection;
