@@ -185,10 +185,11 @@ fn typst_plugins_are_refused_in_a_profile() {
         err.contains("report.typ:1") && err.contains("插件"),
         "{err}"
     );
-    // A WebAssembly file under any name.
-    let file = profile(&dir, "file", &[("hello.bin", "\0asm\u{1}\0\0\0")]);
+    // A WebAssembly file under a name a profile may carry (other names are
+    // never read from a profile folder).
+    let file = profile(&dir, "file", &[("hello.json", "\0asm\u{1}\0\0\0")]);
     let err = gen_fails(&dir, &file, &[]);
-    assert!(err.contains("hello.bin") && err.contains("插件"), "{err}");
+    assert!(err.contains("hello.json") && err.contains("插件"), "{err}");
     // A name built at run time finds no `plugin` in the library.
     let eval = "#let p = eval(\"plu\" + \"gin\")(bytes((0, 97, 115, 109)))\n";
     let hidden = profile(&dir, "eval", &[("report.typ", eval)]);
