@@ -13,6 +13,7 @@ pub mod glyphs;
 pub mod init;
 pub mod narrative;
 pub mod num;
+pub mod numbers;
 pub mod output;
 pub mod pipeline;
 pub mod profile;

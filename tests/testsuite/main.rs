@@ -7,5 +7,6 @@ mod batch;
 mod check;
 mod cli;
 mod golden;
+mod hardening_numbers;
 mod hostile_input;
 mod injection;
