@@ -5,12 +5,18 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::error::{Error, Location, Result, TomlFile};
+use crate::numbers;
+use crate::rule::check_points;
+
+/// Years a report may be about. The report date must fall after the year
+/// has ended: on 1 January of the next year or later.
+pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -519,7 +525,8 @@ impl FactsFile {
                 ));
             }
         }
-        self.report_date()?;
+        self.validate_numbers()?;
+        self.validate_report()?;
         let s = &f.staffing;
         let sum_est: u32 = s.categories.iter().map(|c| c.establishment).sum();
         let sum_act: u32 = s.categories.iter().map(|c| c.actual).sum();
@@ -631,6 +638,52 @@ impl FactsFile {
         Ok(())
     }
 
+    /// Every number exactly as written and within range, and the unit's own
+    /// weights with at most two decimals (see `rule::POINTS_DECIMALS`).
+    fn validate_numbers(&self) -> Result<()> {
+        numbers::check(&self.text)
+            .map_err(|e| self.fact_error(Some(e.offset), &e.field, e.message))?;
+        for indicator in &self.data.indicators {
+            check_points("weight", indicator.get_ref().weight).map_err(|message| {
+                self.fact_error(
+                    Some(indicator.span().start),
+                    "indicators.weight",
+                    format!("指标「{}」的 {message}", indicator.get_ref().name),
+                )
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The year within `YEARS`, the report date after its end.
+    fn validate_report(&self) -> Result<()> {
+        let at = |key| numbers::offset_of(&self.text, &["report", key]);
+        let year = self.data.report.year;
+        if !YEARS.contains(&year) {
+            return Err(self.fact_error(
+                at("year"),
+                "report.year",
+                format!(
+                    "评价年度 {year} 不在 {}–{} 之间；请填写报告所评价的预算年度，如 2024。",
+                    YEARS.start(),
+                    YEARS.end()
+                ),
+            ));
+        }
+        let date = self.report_date()?;
+        if date.year() <= year {
+            return Err(self.fact_error(
+                at("date"),
+                "report.date",
+                format!(
+                    "报告日期 {date} 不在评价年度 {year} 结束之后；自评报告应在 {}-01-01 或之后出具。",
+                    year + 1
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// Every amount with its dotted field name, for range checks.
     fn money_fields(&self) -> Vec<(String, Decimal)> {
         let f = &self.data;
@@ -689,7 +742,7 @@ impl FactsFile {
     pub fn report_date(&self) -> Result<NaiveDate> {
         toml_date(&self.data.report.date).ok_or_else(|| {
             self.fact_error(
-                None,
+                numbers::offset_of(&self.text, &["report", "date"]),
                 "report.date",
                 "日期应写成 2025-05-01 这样的日期（不带时间）。".into(),
             )

@@ -10,8 +10,16 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::error::{Error, Location, Result, TomlFile};
+use crate::numbers;
 use crate::rule::tiers::{Tier, check_tiers};
 use crate::rule::{self, Rule};
+
+/// Deepest indicator tree a framework may describe, counting the level an
+/// open branch adds for the unit's own indicators. Real frameworks have 3
+/// or 4 levels; the limit keeps every recursive walk of the tree (scoring,
+/// the annex, export, init) far from the stack's end, in `batch`'s threads
+/// too.
+pub const MAX_DEPTH: usize = 16;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -157,6 +165,12 @@ impl Framework {
     pub fn parse(file: &Path, text: &str) -> Result<Self> {
         let raw: FrameworkFile = toml::from_str(text)
             .map_err(|err| Error::toml(TomlFile::Framework, file, text, &err))?;
+        numbers::check(text).map_err(|e| Error::Framework {
+            location: Some(Location::from_offset(file, text, e.offset)),
+            file: file.to_path_buf(),
+            indicator: e.field,
+            message: e.message,
+        })?;
         if let Some(q) = &raw.qualitative {
             let fw_error = |message| Error::Framework {
                 location: None,
@@ -204,6 +218,10 @@ impl Framework {
     }
 
     fn build(mut self, defs: Vec<(IndicatorDef, usize)>) -> Result<Self> {
+        rule::check_points("total", self.header.total)
+            .map_err(|message| self.error(None, "framework.total", message))?;
+        // Before anything walks the tree recursively.
+        self.check_depth(&defs)?;
         let mut seen = BTreeSet::new();
         for (def, offset) in &defs {
             if !seen.insert(def.id.as_str()) {
@@ -264,10 +282,30 @@ impl Framework {
         Ok(self)
     }
 
+    /// The first indicator deeper than `MAX_DEPTH` is refused. Depth is the
+    /// number of parts of its dotted id, plus one under an open branch.
+    fn check_depth(&self, defs: &[(IndicatorDef, usize)]) -> Result<()> {
+        for (def, offset) in defs {
+            let depth = def.id.split('.').count() + usize::from(def.open);
+            if depth > MAX_DEPTH {
+                return Err(self.error(
+                    Some(*offset),
+                    &shorten(&def.id),
+                    format!(
+                        "指标层级为 {depth} 级（open 的指标下单位自设的指标算一级），超过上限 {MAX_DEPTH} 级。请减少层级。"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     fn check_rule(&self, def: &IndicatorDef, offset: usize) -> Result<()> {
         if def.weight <= Decimal::ZERO {
             return Err(self.error(Some(offset), &def.id, "分值必须大于 0。".into()));
         }
+        rule::check_points("weight", def.weight)
+            .map_err(|message| self.error(Some(offset), &def.id, message))?;
         let Some(rule) = &def.rule else {
             return Ok(());
         };
@@ -339,6 +377,15 @@ impl Framework {
             .map(|g| g.name.clone())
             .unwrap_or_default()
     }
+}
+
+/// A long id as a message names it: its first and last parts.
+fn shorten(id: &str) -> String {
+    let parts: Vec<&str> = id.split('.').collect();
+    if parts.len() <= 4 {
+        return id.to_string();
+    }
+    format!("{}.{}.….{}", parts[0], parts[1], parts[parts.len() - 1])
 }
 
 fn tier(name: &str, min: i64, max: i64) -> Tier {
@@ -441,6 +488,39 @@ open = true
         let text = FW.replace("id = \"output.quantity\"", "id = \"outcome.quantity\"");
         let msg = parse(&text).unwrap_err().to_string();
         assert!(msg.contains("上级指标 outcome 不存在"), "{msg}");
+    }
+
+    /// A chain of `depth` indicators, the last scored by the assessor.
+    fn chain(depth: usize, open: bool) -> String {
+        let levels = vec!["\"级\""; depth + usize::from(open)].join(", ");
+        let mut text = format!("[framework]\nname = \"深\"\nlevels = [{levels}]\n");
+        for level in 1..=depth {
+            let id = vec!["a"; level].join(".");
+            text.push_str(&format!(
+                "[[indicator]]\nid = \"{id}\"\nname = \"级\"\nweight = 100\n"
+            ));
+        }
+        text.push_str(if open {
+            "open = true\n"
+        } else {
+            "rule = { kind = \"assessor\" }\n"
+        });
+        text
+    }
+
+    #[test]
+    fn depth_is_limited() {
+        parse(&chain(MAX_DEPTH, false)).unwrap();
+        // The 17th level, on line 4 × 16 + 4, is the first too deep.
+        let msg = parse(&chain(MAX_DEPTH + 1, false)).unwrap_err().to_string();
+        assert!(
+            msg.contains("fw.toml:68:") && msg.contains("17 级"),
+            "{msg}"
+        );
+        assert!(msg.contains("指标 a.a.….a："), "{msg}");
+        // An open branch's unit indicators are one level more.
+        let msg = parse(&chain(MAX_DEPTH, true)).unwrap_err().to_string();
+        assert!(msg.contains("fw.toml:64:"), "{msg}");
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod init;
 pub mod input;
 pub mod narrative;
 pub mod num;
+pub mod numbers;
 pub mod output;
 pub mod pipeline;
 pub mod profile;

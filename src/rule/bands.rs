@@ -85,6 +85,7 @@ impl Kind for Bands {
             return Err("bands 不能为空。".into());
         }
         for band in bands {
+            super::check_points("bands.score", band.score)?;
             if band.score < Decimal::ZERO || band.score > weight {
                 return Err(format!("档位得分 {} 超出 0–{weight} 的范围。", band.score));
             }

@@ -27,6 +27,9 @@ impl Kind for Checklist {
     }
 
     fn check(&self, weight: Decimal) -> Result<(), String> {
+        for item in &self.items {
+            super::check_points("items.points", item.points)?;
+        }
         let sum: Decimal = self.items.iter().map(|i| i.points).sum();
         if self.items.is_empty() || sum != weight {
             return Err(format!("检查项分值之和为 {sum}，应等于指标分值 {weight}。"));

@@ -30,6 +30,7 @@ impl Kind for Levels {
     fn check(&self, weight: Decimal) -> Result<(), String> {
         let mut names = BTreeSet::new();
         for level in &self.levels {
+            super::check_points("levels.score", level.score)?;
             if !names.insert(level.name.as_str()) {
                 return Err(format!("等级「{}」重复。", level.name));
             }

@@ -24,6 +24,23 @@ use crate::facts::Assessment;
 use crate::figures::{self, Figures};
 use crate::num;
 
+/// Decimals a weight or a points value may have. With at most two, a leaf's
+/// score rounded to two decimals never exceeds its weight (10.005 + 9.995
+/// would print as 10.01 + 10 = 20.01 of 20), and the printed parts of a
+/// branch add up to it exactly.
+pub const POINTS_DECIMALS: u32 = 2;
+
+/// Refuses a weight or points value (`field`) with more than
+/// `POINTS_DECIMALS` decimals; `Err` is the message.
+pub fn check_points(field: &str, value: Decimal) -> Result<(), String> {
+    if value.normalize().scale() > POINTS_DECIMALS {
+        return Err(format!(
+            "{field} 为 {value}，超过 {POINTS_DECIMALS} 位小数。分值最多保留 {POINTS_DECIMALS} 位小数，否则各项四舍五入后之和可能超过上级分值。"
+        ));
+    }
+    Ok(())
+}
+
 /// How a leaf is scored: `rule = { kind = "…", … }` in the framework.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

@@ -21,7 +21,7 @@ impl Kind for PerCase {
         if self.points <= Decimal::ZERO {
             return Err("per_case 的 points 必须大于 0。".into());
         }
-        Ok(())
+        super::check_points("points", self.points)
     }
 
     fn target(&self) -> String {

@@ -53,7 +53,7 @@ impl Kind for Step {
         if self.step <= Decimal::ZERO || self.points < Decimal::ZERO {
             return Err("step 必须大于 0，points 不能为负。".into());
         }
-        Ok(())
+        super::check_points("points", self.points)
     }
 
     fn target(&self) -> String {

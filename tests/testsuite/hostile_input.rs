@@ -1,6 +1,7 @@
 //! Hostile input never crashes: arbitrary text as facts or framework, and
 //! valid files with extreme numbers, always end in a result or a clear
-//! error — never a panic, an overflow or a hang. Inputs that once failed
+//! error — never a panic, an overflow or a hang. Random frameworks score
+//! within their weights (hardening_numbers' property, run in the same rounds). Inputs that once failed
 //! are kept in tests/regressions/ and replayed here.
 
 use std::path::Path;
@@ -15,6 +16,7 @@ use zpbg::framework::Framework;
 use zpbg::profile::Profile;
 use zpbg::scoring::ScoreSheet;
 
+use crate::hardening_numbers;
 use crate::harness::{read, root};
 
 /// Loads, scores and writes the narrative of `text`; any `Err` is fine.
@@ -155,6 +157,12 @@ fn hostile_input_never_panics() {
                 let _ = Framework::parse(Path::new("fw.toml"), &t);
             });
         }
+        check(
+            "branch scores within weights",
+            64,
+            hardening_numbers::framework_and_facts(),
+            |(framework, facts)| hardening_numbers::assert_scores_add_up(&framework, &facts),
+        );
         rounds += 1;
         if start.elapsed() >= budget {
             break;

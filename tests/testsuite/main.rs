@@ -9,5 +9,6 @@ mod cli;
 mod golden;
 mod hardening_files;
 mod hardening_limits;
+mod hardening_numbers;
 mod hostile_input;
 mod injection;
