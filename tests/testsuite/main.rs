@@ -10,5 +10,6 @@ mod golden;
 mod hardening_files;
 mod hardening_limits;
 mod hardening_numbers;
+mod hostile_batch;
 mod hostile_input;
 mod injection;
