@@ -3,7 +3,7 @@
 
 use std::process::Output;
 
-use crate::harness::{read, scratch, zpbg};
+use crate::harness::{read, scratch, stderr, zpbg};
 
 /// Writes `facts` to a scratch file and runs `zpbg check` on it.
 fn check(name: &str, facts: &str, extra: &[&str]) -> Output {
@@ -13,10 +13,6 @@ fn check(name: &str, facts: &str, extra: &[&str]) -> Output {
     let mut args = vec!["check", path.to_str().unwrap()];
     args.extend_from_slice(extra);
     zpbg(&args)
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// A warning-only file passes without `--strict` and fails with it.

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::harness::{assert_ok, pdf_text, read, root, scratch, squash, zpbg};
+use crate::harness::{assert_ok, custom_profile, pdf_text, read, root, scratch, squash, zpbg};
 
 fn gen_pdf(facts: &Path, out: &Path) -> Vec<u8> {
     let output = zpbg(&["gen", facts.to_str().unwrap(), "-o", out.to_str().unwrap()]);
@@ -474,7 +474,7 @@ fn a_character_no_font_has_is_refused_with_its_field() {
 fn a_profile_template_cannot_read_outside_the_profile() {
     let dir = scratch("sandbox");
     let facts = root().join("tests/fixtures/custom-facts.toml");
-    for (name, read) in [
+    for (name, call) in [
         ("passwd", r#"#read("/etc/passwd")"#),
         ("parent", r#"#read("../custom-facts.toml")"#),
         ("deep", r#"#read("../../../../../../etc/hostname")"#),
@@ -482,19 +482,9 @@ fn a_profile_template_cannot_read_outside_the_profile() {
         ("package", r#"#import "@preview/cetz:0.3.0""#),
     ] {
         // A copy of the custom profile whose layout tries to read a file.
-        let profile = dir.join(name);
-        std::fs::create_dir_all(profile.join("sections")).unwrap();
-        let source = root().join("tests/fixtures/custom-profile");
-        for file in [
-            "profile.toml",
-            "framework.toml",
-            "sections/summary.tera",
-            "sections/issues.tera",
-        ] {
-            std::fs::copy(source.join(file), profile.join(file)).unwrap();
-        }
-        let layout = std::fs::read_to_string(source.join("report.typ")).unwrap();
-        std::fs::write(profile.join("report.typ"), format!("{layout}\n{read}\n")).unwrap();
+        let layout = read("tests/fixtures/custom-profile/report.typ");
+        let report = format!("{layout}\n{call}\n");
+        let profile = custom_profile(&dir, name, &[("report.typ", &report)]);
         let pdf = dir.join(format!("{name}.pdf"));
         let out = zpbg(&[
             "gen",
@@ -639,7 +629,6 @@ fn batch_output_does_not_depend_on_the_thread_count() {
 #[test]
 fn toml_errors_in_a_profile_are_explained_in_chinese() {
     let dir = scratch("profile-toml");
-    let source = root().join("tests/fixtures/custom-profile");
     let facts = root().join("tests/fixtures/custom-facts.toml");
     for (file, from, to, expected) in [
         ("framework.toml", "name = ", "nom = ", "不认识的字段 nom"),
@@ -650,19 +639,9 @@ fn toml_errors_in_a_profile_are_explained_in_chinese() {
             "缺少必填字段 main",
         ),
     ] {
-        let profile = dir.join(file.replace('.', "-"));
-        std::fs::create_dir_all(profile.join("sections")).unwrap();
-        for name in [
-            "profile.toml",
-            "framework.toml",
-            "report.typ",
-            "sections/summary.tera",
-            "sections/issues.tera",
-        ] {
-            std::fs::copy(source.join(name), profile.join(name)).unwrap();
-        }
-        let text = std::fs::read_to_string(source.join(file)).unwrap();
-        std::fs::write(profile.join(file), text.replacen(from, to, 1)).unwrap();
+        let text = read(&format!("tests/fixtures/custom-profile/{file}"));
+        let broken = text.replacen(from, to, 1);
+        let profile = custom_profile(&dir, &file.replace('.', "-"), &[(file, &broken)]);
         let out = zpbg(&[
             "score",
             facts.to_str().unwrap(),

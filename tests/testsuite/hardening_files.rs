@@ -2,12 +2,13 @@
 //! collide, inputs too large or not files at all, outputs that would replace
 //! the inputs, and temporary files that outlive an interrupted run.
 
-use std::ffi::CString;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::harness::{assert_ok, pdf_text, read, root, scratch, squash, zpbg};
+use crate::harness::{
+    assert_ok, custom_profile, mkfifo, pdf_text, read, root, scratch, squash, stderr, zpbg,
+};
 
 /// The file names in `dir`, sorted.
 fn names(dir: &Path) -> Vec<String> {
@@ -94,33 +95,6 @@ fn zpbg_within_budget(args: &[&str]) -> std::process::Output {
     panic!("zpbg {args:?} still running after {budget} s");
 }
 
-fn mkfifo(path: &Path) {
-    let c = CString::new(path.to_str().unwrap()).unwrap();
-    // SAFETY: a valid NUL-terminated path.
-    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
-}
-
-/// A copy of the custom profile in `dir`.
-fn custom_profile(dir: &Path) -> PathBuf {
-    let profile = dir.join("profile");
-    std::fs::create_dir_all(profile.join("sections")).unwrap();
-    let source = root().join("tests/fixtures/custom-profile");
-    for file in [
-        "profile.toml",
-        "framework.toml",
-        "report.typ",
-        "sections/summary.tera",
-        "sections/issues.tera",
-    ] {
-        std::fs::copy(source.join(file), profile.join(file)).unwrap();
-    }
-    profile
-}
-
-fn stderr(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
 #[test]
 fn a_huge_facts_file_is_refused_with_its_size() {
     let dir = scratch("huge");
@@ -180,7 +154,7 @@ fn a_fifo_among_a_batch_fails_its_unit_only() {
 #[test]
 fn a_profile_folder_is_read_only_for_profile_files_within_limits() {
     let dir = scratch("profile");
-    let profile = custom_profile(&dir);
+    let profile = custom_profile(&dir, "profile", &[]);
     let facts = root().join("tests/fixtures/custom-facts.toml");
     let score = |profile: &Path| {
         zpbg_within_budget(&[
@@ -220,7 +194,7 @@ fn output_never_replaces_an_input_a_link_or_a_fifo() {
     let facts = dir.join("facts.toml");
     let example = read("data/example.toml");
     std::fs::write(&facts, &example).unwrap();
-    let profile = custom_profile(&dir);
+    let profile = custom_profile(&dir, "profile", &[]);
     let custom = root().join("tests/fixtures/custom-facts.toml");
     let victim = dir.join("victim.txt");
     std::fs::write(&victim, "keep").unwrap();

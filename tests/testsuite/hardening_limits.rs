@@ -3,13 +3,8 @@
 //! whatever `gen` would refuse.
 
 use std::path::Path;
-use std::process::Output;
 
-use crate::harness::{read, root, scratch, zpbg};
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use crate::harness::{custom_profile, read, root, scratch, stderr, zpbg};
 
 /// No byte of `text` may drive a terminal: no control character but
 /// newline and tab (ESC, BEL, CSI among them).
@@ -108,22 +103,8 @@ fn a_syntax_error_on_a_long_line_quotes_only_part_of_it() {
 /// A copy of tests/fixtures/custom-profile in `dir/name`, with `changes`
 /// (path, new text) written over it.
 fn profile(dir: &Path, name: &str, changes: &[(&str, &str)]) -> String {
-    let target = dir.join(name);
-    let source = root().join("tests/fixtures/custom-profile");
-    std::fs::create_dir_all(target.join("sections")).unwrap();
-    for file in [
-        "profile.toml",
-        "framework.toml",
-        "report.typ",
-        "sections/summary.tera",
-        "sections/issues.tera",
-    ] {
-        std::fs::copy(source.join(file), target.join(file)).unwrap();
-    }
-    for (file, text) in changes {
-        std::fs::write(target.join(file), text).unwrap();
-    }
-    target.to_str().unwrap().to_owned()
+    let profile = custom_profile(dir, name, changes);
+    profile.to_str().unwrap().to_owned()
 }
 
 /// tera refuses a `range` of more than 100 000 elements; nested, 10¹⁵.

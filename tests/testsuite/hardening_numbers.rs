@@ -13,11 +13,7 @@ use zpbg::framework::Framework;
 use zpbg::num;
 use zpbg::scoring::{ScoreSheet, Scored};
 
-use crate::harness::{read, root, scratch, zpbg};
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use crate::harness::{read, root, scratch, stderr, zpbg};
 
 /// Copies the built-in `hunan-2024` profile into `dir` with `framework` as
 /// its framework.toml.

@@ -91,3 +91,36 @@ pub fn pdf_text(pdf: &Path) -> String {
     assert!(output.status.success());
     squash(&String::from_utf8(output.stdout).unwrap())
 }
+
+/// What zpbg printed on stderr.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Makes a FIFO at `path`, the input that once made zpbg read forever.
+pub fn mkfifo(path: &Path) {
+    let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+}
+
+/// A copy of the custom profile fixture as `dir/name`, with `changes`
+/// (file, text) written over it: a bureau's own profile to break on purpose.
+pub fn custom_profile(dir: &Path, name: &str, changes: &[(&str, &str)]) -> PathBuf {
+    let target = dir.join(name);
+    std::fs::create_dir_all(target.join("sections")).unwrap();
+    let source = root().join("tests/fixtures/custom-profile");
+    for file in [
+        "profile.toml",
+        "framework.toml",
+        "report.typ",
+        "sections/summary.tera",
+        "sections/issues.tera",
+    ] {
+        std::fs::copy(source.join(file), target.join(file)).unwrap();
+    }
+    for (file, text) in changes {
+        std::fs::write(target.join(file), text).unwrap();
+    }
+    target
+}

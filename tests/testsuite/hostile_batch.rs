@@ -3,31 +3,9 @@
 //! good units' PDFs are written whole, and both summaries list every
 //! failure with its reason.
 
-use std::ffi::CString;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::harness::{pdf_text, read, root, scratch, squash, zpbg};
-
-/// A copy of the custom profile named `name` in `dir`, with `changes`
-/// (file, text) written over it.
-fn profile(dir: &Path, name: &str, changes: &[(&str, String)]) -> PathBuf {
-    let target = dir.join(name);
-    std::fs::create_dir_all(target.join("sections")).unwrap();
-    let source = root().join("tests/fixtures/custom-profile");
-    for file in [
-        "profile.toml",
-        "framework.toml",
-        "report.typ",
-        "sections/summary.tera",
-        "sections/issues.tera",
-    ] {
-        std::fs::copy(source.join(file), target.join(file)).unwrap();
-    }
-    for (file, text) in changes {
-        std::fs::write(target.join(file), text).unwrap();
-    }
-    target
-}
+use crate::harness::{custom_profile, mkfifo, pdf_text, read, scratch, squash, zpbg};
 
 /// A framework of one chain of single-child indicators, `depth` levels deep.
 fn deep_framework(depth: usize) -> String {
@@ -57,12 +35,6 @@ fn facts_for(profile: &Path) -> String {
     )
 }
 
-fn mkfifo(path: &Path) {
-    let c = CString::new(path.to_str().unwrap()).unwrap();
-    // SAFETY: a valid NUL-terminated path.
-    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
-}
-
 #[test]
 fn a_batch_of_hostile_units_keeps_the_good_ones_and_lists_every_failure() {
     let dir = scratch("hostile-batch");
@@ -73,14 +45,14 @@ fn a_batch_of_hostile_units_keeps_the_good_ones_and_lists_every_failure() {
     for name in good {
         std::fs::write(units.join(format!("{name}.toml")), &example).unwrap();
     }
-    let deep = profile(&dir, "deep", &[("framework.toml", deep_framework(40))]);
+    let deep = custom_profile(&dir, "deep", &[("framework.toml", &deep_framework(40))]);
     std::fs::write(units.join("deep.toml"), facts_for(&deep)).unwrap();
-    let looping = profile(
+    let looping = custom_profile(
         &dir,
         "looping",
         &[(
             "sections/summary.tera",
-            "= 循环\n\n{% for i in range(end=100000) %}{% for j in range(end=100000) %}x{% endfor %}{% endfor %}\n".into(),
+            "= 循环\n\n{% for i in range(end=100000) %}{% for j in range(end=100000) %}x{% endfor %}{% endfor %}\n",
         )],
     );
     std::fs::write(units.join("loop.toml"), facts_for(&looping)).unwrap();
