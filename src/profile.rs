@@ -67,8 +67,9 @@ pub struct Profile {
     pub annex: AnnexSpec,
     pub sections: Vec<SectionSpec>,
     pub framework: Framework,
-    /// (template path, source) of every section template.
-    pub section_templates: Vec<(String, String)>,
+    /// (path, source) of every tera file of the profile and of the shared
+    /// `lib/`, so a section template can import or include any of them.
+    pub templates: Vec<(String, String)>,
     /// Files the Typst engine may read, by virtual path.
     pub typst_files: BTreeMap<String, Vec<u8>>,
     /// Virtual path of the Typst entry file.
@@ -158,15 +159,10 @@ impl Profile {
             .map_err(|err| Error::toml(TomlFile::Profile, &manifest_path, &manifest_text, &err))?;
         let framework_text = text(&files, &manifest.framework)?;
         let framework = Framework::parse(&origin.join(&manifest.framework), &framework_text)?;
-        let mut section_templates = Vec::new();
         for section in &manifest.sections {
-            if section_templates
-                .iter()
-                .any(|(n, _)| n == &section.template)
-            {
-                continue;
+            if !files.contains_key(&section.template) {
+                return Err(error(format!("缺少章节模板文件 {}。", section.template)));
             }
-            section_templates.push((section.template.clone(), text(&files, &section.template)?));
         }
         let mut ids: Vec<&str> = manifest.sections.iter().map(|s| s.id.as_str()).collect();
         ids.sort_unstable();
@@ -180,6 +176,11 @@ impl Profile {
         for (path, bytes) in lib_files() {
             files.entry(path).or_insert(bytes);
         }
+        let templates = files
+            .keys()
+            .filter(|path| path.ends_with(".tera"))
+            .map(|path| Ok((path.clone(), text(&files, path)?)))
+            .collect::<Result<Vec<_>>>()?;
         Ok(Profile {
             id: id.to_string(),
             name: manifest.name,
@@ -189,7 +190,7 @@ impl Profile {
             annex: manifest.annex,
             sections: manifest.sections,
             framework,
-            section_templates,
+            templates,
             typst_files: files,
             main: manifest.main,
             dir: None,

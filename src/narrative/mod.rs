@@ -35,14 +35,24 @@ pub fn engine(profile: &Profile) -> Result<Tera> {
     let mut tera = Tera::new();
     tera.autoescape_on([".tera"]);
     tera.set_escape_fn(escape_value);
-    for (name, source) in &profile.section_templates {
-        tera.add_raw_template(name, source)
-            .map_err(|err| Error::Template {
-                profile: profile.id.clone(),
-                template: name.clone(),
-                message: tera_message(&err),
-            })?;
-    }
+    // Added together so that imports and includes between them resolve.
+    tera.add_raw_templates(
+        profile
+            .templates
+            .iter()
+            .map(|(n, s)| (n.as_str(), s.as_str())),
+    )
+    .map_err(|err| Error::Template {
+        profile: profile.id.clone(),
+        template: profile
+            .templates
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .find(|n| err.to_string().contains(n))
+            .unwrap_or("")
+            .to_string(),
+        message: tera_message(&err),
+    })?;
     Ok(tera)
 }
 
