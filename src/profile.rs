@@ -7,9 +7,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use toml::Spanned;
 
-use crate::error::{Error, ProfileLimit, Result, TomlFile};
-use crate::framework::Framework;
+use crate::error::{Error, Location, ProfileLimit, Result, TomlFile};
+use crate::expr::Formula;
+use crate::figures::{self, Declared, Kind};
+use crate::framework::{Framework, Node};
 
 mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin_files.rs"));
@@ -30,7 +33,33 @@ struct ProfileToml {
     money_grouping: bool,
     annex: AnnexSpec,
     sections: Vec<SectionSpec>,
+    #[serde(default)]
+    figures: Vec<Spanned<FigureSpec>>,
 }
+
+/// A derived figure as `[[figures]]` declares it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FigureSpec {
+    id: Spanned<String>,
+    label: String,
+    kind: Kind,
+    expr: Spanned<String>,
+    #[serde(default = "two")]
+    decimals: u32,
+}
+
+fn two() -> u32 {
+    2
+}
+
+/// Most decimals a profile figure may be rounded to: enough for any ratio a
+/// report prints, far inside what `Decimal` holds.
+const MAX_FIGURE_DECIMALS: u32 = 10;
+
+/// Most figures a profile may declare. Computing one may compute the
+/// figures it reads first, so this bounds how deep that goes.
+const MAX_FIGURES: usize = 256;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -67,6 +96,8 @@ pub struct Profile {
     pub annex: AnnexSpec,
     pub sections: Vec<SectionSpec>,
     pub framework: Framework,
+    /// The figures the profile derives itself, after the built-in ones.
+    pub figures: Vec<Declared>,
     /// (path, source) of every tera file of the profile and of the shared
     /// `lib/`, so a section template can import or include any of them.
     pub templates: Vec<(String, String)>,
@@ -159,6 +190,8 @@ impl Profile {
             .map_err(|err| Error::toml(TomlFile::Profile, &manifest_path, &manifest_text, &err))?;
         let framework_text = text(&files, &manifest.framework)?;
         let framework = Framework::parse(&origin.join(&manifest.framework), &framework_text)?;
+        let figures = declared_figures(&manifest_path, &manifest_text, &manifest.figures)?;
+        check_rule_figures(&framework, &figures)?;
         for section in &manifest.sections {
             if !files.contains_key(&section.template) {
                 return Err(error(format!("缺少章节模板文件 {}。", section.template)));
@@ -190,6 +223,7 @@ impl Profile {
             annex: manifest.annex,
             sections: manifest.sections,
             framework,
+            figures,
             templates,
             typst_files: files,
             main: manifest.main,
@@ -210,6 +244,196 @@ impl Profile {
     pub fn section_ids(&self) -> Vec<String> {
         self.sections.iter().map(|s| s.id.clone()).collect()
     }
+}
+
+/// The profile's `[[figures]]`, each expression parsed, checked to name only
+/// known figures, with no id taken twice or by a built-in figure, and no
+/// figure depending on itself. Errors point at `profile.toml`.
+fn declared_figures(
+    path: &Path,
+    text: &str,
+    specs: &[Spanned<FigureSpec>],
+) -> Result<Vec<Declared>> {
+    let at = |offset: usize, message: String| Error::ProfileAt {
+        location: Location::from_offset(path, text, offset),
+        message,
+    };
+    if specs.len() > MAX_FIGURES {
+        return Err(at(
+            specs[MAX_FIGURES].span().start,
+            format!("[[figures]] 超过 {MAX_FIGURES} 个；请精简。"),
+        ));
+    }
+    let mut declared: Vec<Declared> = Vec::with_capacity(specs.len());
+    for spec in specs {
+        let s = spec.get_ref();
+        let id = s.id.get_ref();
+        let id_at = s.id.span().start;
+        if figures::exists(id) {
+            return Err(at(
+                id_at,
+                format!("计算值 id「{id}」与内置计算值重名；请换一个 id。"),
+            ));
+        }
+        if declared.iter().any(|d| &d.id == id) {
+            return Err(at(id_at, format!("计算值 id「{id}」重复。")));
+        }
+        if s.decimals > MAX_FIGURE_DECIMALS {
+            return Err(at(
+                spec.span().start,
+                format!(
+                    "计算值「{id}」的 decimals 为 {}，最多 {MAX_FIGURE_DECIMALS} 位小数。",
+                    s.decimals
+                ),
+            ));
+        }
+        let formula = Formula::parse(s.expr.get_ref()).map_err(|e| {
+            at(
+                expr_offset(text, &s.expr, e.offset),
+                format!("计算值「{id}」的算式有误：{}。", e.message),
+            )
+        })?;
+        declared.push(Declared {
+            id: id.clone(),
+            label: s.label.clone(),
+            kind: s.kind,
+            formula,
+            decimals: s.decimals,
+        });
+    }
+    for (d, spec) in declared.iter().zip(specs) {
+        let expr = &spec.get_ref().expr;
+        for name in d.formula.figures() {
+            if !figures::exists(name) && !declared.iter().any(|o| o.id == name) {
+                return Err(at(
+                    expr_offset(text, expr, 0),
+                    format!(
+                        "计算值「{}」的算式引用了不存在的计算值 {name}；{}",
+                        d.id,
+                        known_figures(&declared)
+                    ),
+                ));
+            }
+        }
+    }
+    if let Some(cycle) = find_cycle(&declared) {
+        let first = declared
+            .iter()
+            .position(|d| d.id == cycle[0])
+            .expect("declared");
+        return Err(at(
+            expr_offset(text, &specs[first].get_ref().expr, 0),
+            format!("计算值循环引用：{}。", cycle.join(" → ")),
+        ));
+    }
+    Ok(declared)
+}
+
+/// A figure that depends on itself, as the ids around the loop (the first
+/// repeated at the end). Depth-first with marks, so each figure is visited
+/// once however the figures share inputs.
+fn find_cycle(declared: &[Declared]) -> Option<Vec<String>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        Open,
+        Done,
+    }
+    fn visit(
+        i: usize,
+        declared: &[Declared],
+        marks: &mut [Mark],
+        stack: &mut Vec<usize>,
+    ) -> Option<Vec<String>> {
+        marks[i] = Mark::Open;
+        stack.push(i);
+        for name in declared[i].formula.figures() {
+            // Built-in figures read no profile figure.
+            let Some(j) = declared.iter().position(|d| d.id == name) else {
+                continue;
+            };
+            match marks[j] {
+                Mark::Open => {
+                    let start = stack
+                        .iter()
+                        .position(|&k| k == j)
+                        .expect("open is on the stack");
+                    let mut cycle: Vec<String> = stack[start..]
+                        .iter()
+                        .map(|&k| declared[k].id.clone())
+                        .collect();
+                    cycle.push(name.to_string());
+                    return Some(cycle);
+                }
+                Mark::New => {
+                    if let Some(cycle) = visit(j, declared, marks, stack) {
+                        return Some(cycle);
+                    }
+                }
+                Mark::Done => {}
+            }
+        }
+        stack.pop();
+        marks[i] = Mark::Done;
+        None
+    }
+    let mut marks = vec![Mark::New; declared.len()];
+    (0..declared.len()).find_map(|i| {
+        (marks[i] == Mark::New)
+            .then(|| visit(i, declared, &mut marks, &mut Vec::new()))
+            .flatten()
+    })
+}
+
+/// The offset in `profile.toml` of byte `offset` of an expression: exact for
+/// a string written without escapes, else the string's start.
+fn expr_offset(text: &str, expr: &Spanned<String>, offset: usize) -> usize {
+    let span = expr.span();
+    let raw = &text[span.clone()];
+    let quoted = raw.len() == expr.get_ref().len() + 2 && &raw[1..raw.len() - 1] == expr.get_ref();
+    if quoted {
+        span.start + 1 + offset
+    } else {
+        span.start
+    }
+}
+
+/// A sentence listing every figure id, built-in then the profile's.
+fn known_figures(declared: &[Declared]) -> String {
+    let ids: Vec<&str> = (figures::CATALOGUE.iter().map(|d| d.id))
+        .chain(declared.iter().map(|d| d.id.as_str()))
+        .collect();
+    format!("可用的有：{}。", ids.join(", "))
+}
+
+/// Every rule of the framework reads a figure that exists, built in or
+/// declared by the profile; the error names the framework's line.
+fn check_rule_figures(framework: &Framework, declared: &[Declared]) -> Result<()> {
+    fn walk(framework: &Framework, nodes: &[Node], declared: &[Declared]) -> Result<()> {
+        for node in nodes {
+            if let Some(figure) = node.def.rule.as_ref().and_then(|r| r.figure())
+                && !figures::exists(figure)
+                && !declared.iter().any(|d| d.id == figure)
+            {
+                return Err(Error::Framework {
+                    location: Some(Location::from_offset(
+                        &framework.file,
+                        &framework.text,
+                        node.offset,
+                    )),
+                    file: framework.file.clone(),
+                    indicator: node.def.id.clone(),
+                    message: format!(
+                        "计分规则引用了不存在的计算值 {figure}。{}",
+                        known_figures(declared)
+                    ),
+                });
+            }
+            walk(framework, &node.children, declared)?;
+        }
+        Ok(())
+    }
+    walk(framework, &framework.roots, declared)
 }
 
 /// Replaces `{year}` and `{unit}` in a title pattern of `profile.toml`.
