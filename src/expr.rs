@@ -71,6 +71,12 @@ enum Op {
 
 impl Formula {
     pub fn parse(text: &str) -> Result<Self, ParseError> {
+        if text.chars().count() > MAX_CHARS {
+            return Err(ParseError {
+                offset: 0,
+                message: format!("算式超过 {MAX_CHARS} 个字符，请拆成几个计算值"),
+            });
+        }
         let mut parser = Parser { text, pos: 0 };
         let root = parser.sum()?;
         parser.skip_space();
@@ -194,6 +200,10 @@ struct Parser<'a> {
     text: &'a str,
     pos: usize,
 }
+
+/// Longest expression: a long chain of `+` nests as deep as it is long
+/// when evaluated, and no real figure needs more.
+const MAX_CHARS: usize = 500;
 
 /// How deep parentheses and unary minus may nest, so a hostile profile
 /// cannot overflow the stack.

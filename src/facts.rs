@@ -860,6 +860,58 @@ mod tests {
         assert!(!msg.contains('\u{1b}'), "{msg}");
     }
 
+    /// Scores `facts` under a two-leaf framework whose second leaf reads
+    /// the figure `figure`.
+    fn score_reading(figure: &str, facts: &str) -> Result<Decimal> {
+        let framework = format!(
+            r#"
+[framework]
+name = "测试"
+levels = ["一级指标"]
+[[indicator]]
+id = "a"
+name = "自评"
+weight = 50
+rule = {{ kind = "assessor" }}
+[[indicator]]
+id = "b"
+name = "计算"
+weight = 50
+rule = {{ kind = "weight_times_rate", figure = "{figure}" }}
+"#
+        );
+        let fw = crate::framework::Framework::parse(Path::new("fw.toml"), &framework).unwrap();
+        let file = FactsFile::parse(Path::new("t.toml"), facts.into())?;
+        let figures = crate::figures::Figures::compute(&file, &[]);
+        crate::scoring::ScoreSheet::compute(&fw, &file, &figures).map(|s| s.total)
+    }
+
+    #[test]
+    fn fields_only_some_figures_use_are_optional() {
+        let lean = "[unit]\nname = \"测试局\"\n[report]\nyear = 2024\n[money]\nbudget_full = 100\n[survey]\nissued = 10\nreturned = 10\nvalid = 10\nsatisfied = 9\n[three_public.reception]\nbudget = 1\nactual = 1\n[assess.a]\nscore = 50\n";
+        let file = FactsFile::parse(Path::new("t.toml"), lean.into()).unwrap();
+        assert_eq!(file.report_date().unwrap(), None);
+        assert_eq!(
+            score_reading("satisfaction_rate", lean).unwrap(),
+            Decimal::from(95)
+        );
+        for (figure, label, field) in [
+            ("staff_control_rate", "在职人员控制率", "staffing"),
+            ("public_funds_control_rate", "公用经费控制率", "money.basic"),
+            (
+                "three_public_change_rate",
+                "“三公”经费变动率",
+                "three_public.reception.previous",
+            ),
+        ] {
+            let msg = score_reading(figure, lean).unwrap_err().to_string();
+            assert!(
+                msg.contains(&format!("计算「{label}」需要字段 {field}")),
+                "{msg}"
+            );
+        }
+    }
+
     #[test]
     fn inconsistent_staff_total_is_refused() {
         let text = MINIMAL.replace("[money]", "establishment = 12\n[money]");

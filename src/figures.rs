@@ -68,7 +68,8 @@ pub struct Figures {
 
 /// A figure a profile declares in `[[figures]]`. Profile loading checks
 /// that its id is new, that its expression names only known figures and
-/// that no figure depends on itself.
+/// that no figure depends on itself, and lists each after the figures it
+/// reads.
 #[derive(Debug, Clone)]
 pub struct Declared {
     pub id: String,
@@ -445,6 +446,8 @@ impl Figures {
                 (d.id.into(), figure)
             })
             .collect();
+        // In the profile's order, each after the figures it reads, so each
+        // finds them computed and the stack stays shallow.
         for d in declared {
             // Rescaled too, so a plain number prints with its decimals.
             let value = inputs.get(&d.id).map(|v| {
@@ -724,6 +727,73 @@ actual = 1118.71
 
     fn figures(extra: &str) -> Figures {
         Figures::compute(&facts(extra), &[])
+    }
+
+    fn declare(id: &str, kind: Kind, expr: &str, decimals: u32) -> Declared {
+        Declared {
+            id: id.into(),
+            label: format!("「{id}」之值"),
+            kind,
+            formula: Formula::parse(expr).unwrap(),
+            decimals,
+        }
+    }
+
+    #[test]
+    fn profile_figures_read_figures_and_facts_and_round_half_up() {
+        let declared = [
+            declare("per_head", Kind::Money, "actual_total / staff_actual", 2),
+            declare("third", Kind::Number, "1 ÷ 3", 3),
+            declare("quarter", Kind::Number, "0.25", 1),
+            declare("twice", Kind::Number, "third * 2", 2),
+            declare(
+                "per_project",
+                Kind::Money,
+                "sum(facts.projects.budget) / count(facts.projects) + facts.money.budget_full",
+                2,
+            ),
+        ];
+        let f = Figures::compute(&facts(""), &declared);
+        // 1429.40 / 26 = 54.9769…
+        assert_eq!(f.require("per_head").unwrap(), dec("54.98"));
+        let shown = |id| {
+            let fig = f.get(id).unwrap();
+            crate::display::figure(fig.kind, fig.value.clone().unwrap(), false)
+        };
+        assert_eq!(shown("third"), "0.333");
+        // 四舍五入, where banker's rounding would give 0.2.
+        assert_eq!(shown("quarter"), "0.3");
+        // Built on the unrounded third, like the built-in figures.
+        assert_eq!(shown("twice"), "0.67");
+        assert_eq!(shown("per_project"), "1535.40");
+        assert!(f.iter().any(|(id, _)| id == "per_head"));
+    }
+
+    #[test]
+    fn profile_figure_failures_name_the_figure() {
+        let expr = "actual_total / (facts.money.budget_full - 1430.4)";
+        let declared = [
+            declare("ratio", Kind::Percent, expr, 2),
+            declare("income", Kind::Money, "facts.money.income * 2", 2),
+            declare("text", Kind::Number, "facts.unit.name", 2),
+        ];
+        let f = Figures::compute(&facts(""), &declared);
+        let msg = f.require("ratio").unwrap_err().to_string();
+        assert!(msg.contains("「ratio」之值") && msg.contains(expr), "{msg}");
+        assert!(
+            msg.contains("除数 (facts.money.budget_full - 1430.4) 等于 0"),
+            "{msg}"
+        );
+        let msg = f.require("income").unwrap_err().to_string();
+        assert!(
+            msg.contains("「income」之值") && msg.contains("需要字段 money.income"),
+            "{msg}"
+        );
+        let msg = f.require("text").unwrap_err().to_string();
+        assert!(
+            msg.contains("unit.name") && msg.contains("不是数字"),
+            "{msg}"
+        );
     }
 
     #[test]

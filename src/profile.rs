@@ -316,73 +316,79 @@ fn declared_figures(
             }
         }
     }
-    if let Some(cycle) = find_cycle(&declared) {
-        let first = declared
-            .iter()
-            .position(|d| d.id == cycle[0])
-            .expect("declared");
-        return Err(at(
+    let order = dependency_order(&declared).map_err(|cycle| {
+        let first = (declared.iter().position(|d| d.id == cycle[0])).expect("a declared id");
+        at(
             expr_offset(text, &specs[first].get_ref().expr, 0),
             format!("计算值循环引用：{}。", cycle.join(" → ")),
-        ));
-    }
-    Ok(declared)
+        )
+    })?;
+    let mut slots: Vec<Option<Declared>> = declared.into_iter().map(Some).collect();
+    Ok(order
+        .into_iter()
+        .map(|i| slots[i].take().expect("each figure once"))
+        .collect())
 }
 
-/// A figure that depends on itself, as the ids around the loop (the first
+/// The indexes of the figures, each after the figures it reads, so that
+/// computing them in this order never recurses from one into another; or a
+/// figure that depends on itself, as the ids around the loop (the first
 /// repeated at the end). Depth-first with marks, so each figure is visited
 /// once however the figures share inputs.
-fn find_cycle(declared: &[Declared]) -> Option<Vec<String>> {
+fn dependency_order(declared: &[Declared]) -> Result<Vec<usize>, Vec<String>> {
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
         New,
         Open,
         Done,
     }
-    fn visit(
-        i: usize,
-        declared: &[Declared],
-        marks: &mut [Mark],
-        stack: &mut Vec<usize>,
-    ) -> Option<Vec<String>> {
-        marks[i] = Mark::Open;
-        stack.push(i);
-        for name in declared[i].formula.figures() {
-            // Built-in figures read no profile figure.
-            let Some(j) = declared.iter().position(|d| d.id == name) else {
-                continue;
-            };
-            match marks[j] {
-                Mark::Open => {
-                    let start = stack
-                        .iter()
-                        .position(|&k| k == j)
-                        .expect("open is on the stack");
-                    let mut cycle: Vec<String> = stack[start..]
-                        .iter()
-                        .map(|&k| declared[k].id.clone())
-                        .collect();
-                    cycle.push(name.to_string());
-                    return Some(cycle);
-                }
-                Mark::New => {
-                    if let Some(cycle) = visit(j, declared, marks, stack) {
-                        return Some(cycle);
-                    }
-                }
-                Mark::Done => {}
-            }
-        }
-        stack.pop();
-        marks[i] = Mark::Done;
-        None
+    struct Walk<'a> {
+        declared: &'a [Declared],
+        marks: Vec<Mark>,
+        stack: Vec<usize>,
+        order: Vec<usize>,
     }
-    let mut marks = vec![Mark::New; declared.len()];
-    (0..declared.len()).find_map(|i| {
-        (marks[i] == Mark::New)
-            .then(|| visit(i, declared, &mut marks, &mut Vec::new()))
-            .flatten()
-    })
+    impl Walk<'_> {
+        fn visit(&mut self, i: usize) -> Result<(), Vec<String>> {
+            self.marks[i] = Mark::Open;
+            self.stack.push(i);
+            for name in self.declared[i].formula.figures() {
+                // Built-in figures read no profile figure.
+                let Some(j) = self.declared.iter().position(|d| d.id == name) else {
+                    continue;
+                };
+                match self.marks[j] {
+                    Mark::Open => {
+                        let start = (self.stack.iter().position(|&k| k == j))
+                            .expect("an open figure is on the stack");
+                        let mut cycle: Vec<String> = (self.stack[start..].iter())
+                            .map(|&k| self.declared[k].id.clone())
+                            .collect();
+                        cycle.push(name.to_string());
+                        return Err(cycle);
+                    }
+                    Mark::New => self.visit(j)?,
+                    Mark::Done => {}
+                }
+            }
+            self.stack.pop();
+            self.marks[i] = Mark::Done;
+            self.order.push(i);
+            Ok(())
+        }
+    }
+    let mut walk = Walk {
+        declared,
+        marks: vec![Mark::New; declared.len()],
+        stack: Vec::new(),
+        order: Vec::with_capacity(declared.len()),
+    };
+    for i in 0..declared.len() {
+        if walk.marks[i] == Mark::New {
+            walk.visit(i)?;
+        }
+    }
+    Ok(walk.order)
 }
 
 /// The offset in `profile.toml` of byte `offset` of an expression: exact for
@@ -548,6 +554,104 @@ mod tests {
             assert!(p.typst_files.contains_key("lib/gongwen.typ"));
             assert!(!p.sections.is_empty());
         }
+    }
+
+    /// hunan-2024 with `figures` appended to its profile.toml and `from`
+    /// replaced by `to` in its framework.
+    fn hunan_with(figures: &str, from: &str, to: &str) -> Result<Profile> {
+        let mut files: BTreeMap<String, Vec<u8>> = builtin::FILES
+            .iter()
+            .filter_map(|(path, bytes)| {
+                let rel = path.strip_prefix("hunan-2024/")?;
+                Some((rel.to_string(), bytes.to_vec()))
+            })
+            .collect();
+        let edit =
+            |files: &mut BTreeMap<String, Vec<u8>>, name: &str, f: &dyn Fn(String) -> String| {
+                let text = String::from_utf8(files[name].clone()).unwrap();
+                files.insert(name.into(), f(text).into_bytes());
+            };
+        edit(&mut files, "profile.toml", &|t| format!("{t}\n{figures}"));
+        edit(&mut files, "framework.toml", &|t| t.replace(from, to));
+        Profile::from_files("t", PathBuf::from("t"), files)
+    }
+
+    const PER_HEAD: &str = r#"
+[[figures]]
+id = "per_head"
+label = "人均支出"
+kind = "money"
+expr = "actual_total / staff_actual"
+"#;
+
+    #[test]
+    fn a_rule_may_read_a_profile_figure() {
+        let rule = r#"figure = "budget_execution_rate""#;
+        let p = hunan_with(PER_HEAD, rule, r#"figure = "per_head""#).unwrap();
+        assert_eq!(p.figures[0].id, "per_head");
+        assert_eq!(p.figures[0].decimals, 2);
+        let msg = hunan_with("", rule, r#"figure = "per_head""#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("t/framework.toml:24:") && msg.contains("指标 budget"),
+            "{msg}"
+        );
+        assert!(msg.contains("不存在的计算值 per_head"), "{msg}");
+    }
+
+    fn figure_error(figures: &str) -> String {
+        hunan_with(figures, "", "").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn expression_errors_name_the_line_and_column() {
+        let msg = figure_error(&PER_HEAD.replace("/ staff_actual", "/ （staff_actual"));
+        let line = include_str!("../templates/hunan-2024/profile.toml")
+            .lines()
+            .count()
+            + 7;
+        assert!(msg.contains(&format!("t/profile.toml:{line}:")), "{msg}");
+        assert!(msg.contains("缺少右括号"), "{msg}");
+        // Column of the end of the expression: after `expr = "` and its text.
+        let column = "expr = \"actual_total / （staff_actual".chars().count() + 1;
+        assert!(msg.contains(&format!(":{line}:{column}")), "{msg}");
+    }
+
+    #[test]
+    fn ids_must_be_new_and_names_known() {
+        let msg = figure_error(&PER_HEAD.replace("\"per_head\"", "\"actual_total\""));
+        assert!(msg.contains("与内置计算值重名"), "{msg}");
+        let msg = figure_error(&format!("{PER_HEAD}{PER_HEAD}"));
+        assert!(msg.contains("「per_head」重复"), "{msg}");
+        let msg = figure_error(&PER_HEAD.replace("staff_actual", "staff_magic"));
+        assert!(msg.contains("不存在的计算值 staff_magic"), "{msg}");
+        let msg =
+            figure_error(&PER_HEAD.replace("kind = \"money\"", "kind = \"money\"\ndecimals = 11"));
+        assert!(msg.contains("decimals"), "{msg}");
+    }
+
+    #[test]
+    fn cycles_are_refused_and_order_follows_inputs() {
+        let figure = |id: &str, expr: &str| {
+            format!(
+                "[[figures]]\nid = \"{id}\"\nlabel = \"{id}\"\nkind = \"number\"\nexpr = \"{expr}\"\n"
+            )
+        };
+        let cyclic = [figure("a", "b + 1"), figure("b", "c * 2"), figure("c", "a")].concat();
+        let msg = figure_error(&cyclic);
+        assert!(msg.contains("循环引用：a → b → c → a"), "{msg}");
+        let msg = figure_error(&figure("a", "a"));
+        assert!(msg.contains("循环引用：a → a"), "{msg}");
+        let ok = [
+            figure("a", "b + c"),
+            figure("b", "c * 2"),
+            figure("c", "actual_total"),
+        ]
+        .concat();
+        let p = hunan_with(&ok, "", "").unwrap();
+        let ids: Vec<&str> = p.figures.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, ["c", "b", "a"]);
     }
 
     #[test]

@@ -286,8 +286,18 @@ pub(crate) mod tests {
     /// Scores `rule` for a leaf 「指标」 (id `x`) of `weight`, with the facts'
     /// `[assess.x]` written as `assessment` and the figures of the minimal facts.
     pub fn assess(rule: &str, weight: &str, assessment: &str) -> Result<Finding, Problem> {
+        assess_with(rule, weight, assessment, &[])
+    }
+
+    /// [`assess`] with figures a profile declares.
+    pub fn assess_with(
+        rule: &str,
+        weight: &str,
+        assessment: &str,
+        declared: &[figures::Declared],
+    ) -> Result<Finding, Problem> {
         let facts = FactsFile::parse(std::path::Path::new("f.toml"), MINIMAL.into()).unwrap();
-        let figures = Figures::compute(&facts, &[]);
+        let figures = Figures::compute(&facts, declared);
         let assessment: Assessment = toml::from_str(assessment).unwrap();
         let inputs = Inputs {
             indicator: Indicator {
@@ -337,6 +347,24 @@ pub(crate) mod tests {
             assess(uncovered, "1", ""),
             Err(Problem::Framework(_))
         ));
+    }
+
+    #[test]
+    fn a_bands_rule_reads_a_profile_figure() {
+        // The minimal facts: 9 staff, 全年执行数 48 + 9.5 = 57.5 万元.
+        let declared = [figures::Declared {
+            id: "per_head".into(),
+            label: "人均支出".into(),
+            kind: figures::Kind::Number,
+            formula: crate::expr::Formula::parse("actual_total / staff_actual").unwrap(),
+            decimals: 1,
+        }];
+        let bands = r#"{ kind = "bands", figure = "per_head", bands = [{ to = 6, score = 2 }, { from = 6, from_open = true, score = 1 }] }"#;
+        let finding = assess_with(bands, "2", "", &declared).ok().unwrap();
+        // 57.5 / 9 = 6.388… → 6.4, in the second band.
+        assert_eq!(finding.score, dec("1"));
+        assert_eq!(finding.actual, "6.4");
+        assert!(finding.basis.starts_with("人均支出"), "{}", finding.basis);
     }
 
     #[test]
