@@ -50,7 +50,8 @@ pub trait Env {
 #[derive(Debug, Clone)]
 enum Node {
     Number(Decimal),
-    Figure(String),
+    /// A figure id and its byte offset in the text.
+    Figure(String, usize),
     /// `facts.a.b`: the path after `facts`.
     Field(Vec<String>),
     /// `sum(facts.a.b.key)`: the array's path and the key summed.
@@ -94,11 +95,12 @@ impl Formula {
         &self.text
     }
 
-    /// The figure ids it reads, in order of appearance.
-    pub fn figures(&self) -> Vec<&str> {
-        fn walk<'a>(node: &'a Node, out: &mut Vec<&'a str>) {
+    /// The figure ids it reads, each with its byte offset in the text, in
+    /// order of appearance.
+    pub fn figures(&self) -> Vec<(&str, usize)> {
+        fn walk<'a>(node: &'a Node, out: &mut Vec<(&'a str, usize)>) {
             match node {
-                Node::Figure(id) => out.push(id),
+                Node::Figure(id, at) => out.push((id, *at)),
                 Node::Neg(a) => walk(a, out),
                 Node::Binary(_, a, b) | Node::Div(a, b, _) => {
                     walk(a, out);
@@ -121,7 +123,7 @@ fn eval(node: &Node, env: &dyn Env) -> Result<Decimal, Failure> {
     let overflow = || Failure::Gap(Gap::Overflow);
     Ok(match node {
         Node::Number(n) => *n,
-        Node::Figure(id) => env.figure(id)?,
+        Node::Figure(id, _) => env.figure(id)?,
         Node::Field(path) => {
             let value = lookup(env.facts(), path).ok_or_else(|| missing(path))?;
             number(value, &path.join("."))?
@@ -334,7 +336,7 @@ impl<'a> Parser<'a> {
             ["facts", path @ ..] if !path.is_empty() => {
                 Ok(Node::Field(path.iter().map(|p| p.to_string()).collect()))
             }
-            [id] if !in_call && *id != "facts" => Ok(Node::Figure(id.to_string())),
+            [id] if !in_call && *id != "facts" => Ok(Node::Figure(id.to_string(), start)),
             _ => Err(self.error_at(
                 start,
                 "名称应为计算值 id，或以 facts. 开头的事实字段路径（如 facts.money.income）",
@@ -439,7 +441,7 @@ mod tests {
             dec("4")
         );
         let formula = Formula::parse("ten + sum(facts.tables.t.people) - ten").unwrap();
-        assert_eq!(formula.figures(), ["ten", "ten"]);
+        assert_eq!(formula.figures(), [("ten", 0), ("ten", 35)]);
     }
 
     #[test]

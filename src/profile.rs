@@ -57,8 +57,8 @@ fn two() -> u32 {
 /// report prints, far inside what `Decimal` holds.
 const MAX_FIGURE_DECIMALS: u32 = 10;
 
-/// Most figures a profile may declare. Computing one may compute the
-/// figures it reads first, so this bounds how deep that goes.
+/// Most figures a profile may declare. Ordering them walks from a figure
+/// into the figures it reads, so this bounds how deep that goes.
 const MAX_FIGURES: usize = 256;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -269,6 +269,19 @@ fn declared_figures(
         let s = spec.get_ref();
         let id = s.id.get_ref();
         let id_at = s.id.span().start;
+        let mut chars = id.chars();
+        let name_like = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !name_like || id == "facts" {
+            return Err(at(
+                id_at,
+                format!(
+                    "计算值 id「{id}」只能由英文字母、数字和下划线组成，不以数字开头，也不能是 facts（算式和模板按 id 引用它）。"
+                ),
+            ));
+        }
         if figures::exists(id) {
             return Err(at(
                 id_at,
@@ -303,10 +316,10 @@ fn declared_figures(
     }
     for (d, spec) in declared.iter().zip(specs) {
         let expr = &spec.get_ref().expr;
-        for name in d.formula.figures() {
+        for (name, offset) in d.formula.figures() {
             if !figures::exists(name) && !declared.iter().any(|o| o.id == name) {
                 return Err(at(
-                    expr_offset(text, expr, 0),
+                    expr_offset(text, expr, offset),
                     format!(
                         "计算值「{}」的算式引用了不存在的计算值 {name}；{}",
                         d.id,
@@ -352,7 +365,7 @@ fn dependency_order(declared: &[Declared]) -> Result<Vec<usize>, Vec<String>> {
         fn visit(&mut self, i: usize) -> Result<(), Vec<String>> {
             self.marks[i] = Mark::Open;
             self.stack.push(i);
-            for name in self.declared[i].formula.figures() {
+            for (name, _) in self.declared[i].formula.figures() {
                 // Built-in figures read no profile figure.
                 let Some(j) = self.declared.iter().position(|d| d.id == name) else {
                     continue;
@@ -624,8 +637,13 @@ expr = "actual_total / staff_actual"
         assert!(msg.contains("与内置计算值重名"), "{msg}");
         let msg = figure_error(&format!("{PER_HEAD}{PER_HEAD}"));
         assert!(msg.contains("「per_head」重复"), "{msg}");
+        let msg = figure_error(&PER_HEAD.replace("\"per_head\"", "\"per-head\""));
+        assert!(msg.contains("只能由英文字母、数字和下划线组成"), "{msg}");
         let msg = figure_error(&PER_HEAD.replace("staff_actual", "staff_magic"));
         assert!(msg.contains("不存在的计算值 staff_magic"), "{msg}");
+        // The column of the unknown name.
+        let column = "expr = \"actual_total / ".chars().count() + 1;
+        assert!(msg.contains(&format!(":{column}\n")), "{msg}");
         let msg =
             figure_error(&PER_HEAD.replace("kind = \"money\"", "kind = \"money\"\ndecimals = 11"));
         assert!(msg.contains("decimals"), "{msg}");
