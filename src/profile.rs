@@ -300,6 +300,17 @@ fn declared_figures(
                 ),
             ));
         }
+        // The report prints amounts and percentages with two decimals; any
+        // other rounding would score a value the text does not show.
+        if matches!(s.kind, Kind::Money | Kind::Percent) && s.decimals != 2 {
+            return Err(at(
+                spec.span().start,
+                format!(
+                    "计算值「{id}」是金额或百分比，报告中按两位小数印出，decimals 只能为 2（填写的是 {}）；需要其他位数请用 kind = \"number\"。",
+                    s.decimals
+                ),
+            ));
+        }
         let formula = Formula::parse(s.expr.get_ref()).map_err(|e| {
             at(
                 expr_offset(text, &s.expr, e.offset),
@@ -645,8 +656,11 @@ expr = "actual_total / staff_actual"
         let column = "expr = \"actual_total / ".chars().count() + 1;
         assert!(msg.contains(&format!(":{column}\n")), "{msg}");
         let msg =
-            figure_error(&PER_HEAD.replace("kind = \"money\"", "kind = \"money\"\ndecimals = 11"));
-        assert!(msg.contains("decimals"), "{msg}");
+            figure_error(&PER_HEAD.replace("kind = \"money\"", "kind = \"number\"\ndecimals = 11"));
+        assert!(msg.contains("最多 10 位小数"), "{msg}");
+        let msg =
+            figure_error(&PER_HEAD.replace("kind = \"money\"", "kind = \"money\"\ndecimals = 1"));
+        assert!(msg.contains("decimals 只能为 2"), "{msg}");
     }
 
     #[test]
