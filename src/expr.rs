@@ -178,9 +178,10 @@ fn lookup<'a>(table: &'a toml::Table, path: &[String]) -> Option<&'a toml::Value
 
 fn array<'a>(table: &'a toml::Table, path: &[String]) -> Result<&'a Vec<toml::Value>, Gap> {
     let value = lookup(table, path).ok_or_else(|| missing(path))?;
-    value
-        .as_array()
-        .ok_or_else(|| Gap::NotNumber(path.join(".")))
+    value.as_array().ok_or_else(|| Gap::WrongType {
+        field: path.join("."),
+        expected: "一组记录（[[…]] 数组）",
+    })
 }
 
 /// A TOML number as a `Decimal`. A float goes through its shortest decimal
@@ -189,11 +190,15 @@ fn array<'a>(table: &'a toml::Table, path: &[String]) -> Result<&'a Vec<toml::Va
 fn number(value: &toml::Value, field: &str) -> Result<Decimal, Gap> {
     match value {
         toml::Value::Integer(i) => Ok((*i).into()),
-        toml::Value::Float(f) => f
-            .to_string()
-            .parse()
-            .map_err(|_| Gap::NotNumber(field.to_string())),
-        _ => Err(Gap::NotNumber(field.to_string())),
+        toml::Value::Float(f) => f.to_string().parse().map_err(|_| not_a_number(field)),
+        _ => Err(not_a_number(field)),
+    }
+}
+
+fn not_a_number(field: &str) -> Gap {
+    Gap::WrongType {
+        field: field.to_string(),
+        expected: "数字",
     }
 }
 
@@ -458,8 +463,12 @@ mod tests {
         );
         assert_eq!(
             fail("facts.money.name"),
-            Failure::Gap(Gap::NotNumber("money.name".into()))
+            Failure::Gap(not_a_number("money.name"))
         );
+        assert!(matches!(
+            fail("count(facts.money)"),
+            Failure::Gap(Gap::WrongType { field, .. }) if field == "money"
+        ));
         assert_eq!(
             fail("1 / (facts.money.income * 2)"),
             Failure::DivideByZero {

@@ -41,8 +41,12 @@ pub enum Gap {
     ZeroBase(&'static str),
     /// The numbers are too large to compute with.
     Overflow,
-    /// A facts field a profile figure reads is not a number.
-    NotNumber(String),
+    /// A facts field a profile figure reads is not what it needs there:
+    /// `expected` says what, in words.
+    WrongType {
+        field: String,
+        expected: &'static str,
+    },
     /// A divisor of a profile figure's expression is zero.
     DivideByZero {
         figure: String,
@@ -506,9 +510,12 @@ impl Figures {
                     figure.label
                 ),
             ),
-            Gap::NotNumber(field) => fact(
+            Gap::WrongType { field, expected } => fact(
                 field,
-                format!("计算「{}」需要数值，但该字段不是数字。", figure.label),
+                format!(
+                    "计算「{}」需要这里是{expected}，但填写的不是。",
+                    figure.label
+                ),
             ),
             Gap::DivideByZero {
                 figure,
@@ -791,7 +798,7 @@ actual = 1118.71
         );
         let msg = f.require("text").unwrap_err().to_string();
         assert!(
-            msg.contains("unit.name") && msg.contains("不是数字"),
+            msg.contains("unit.name") && msg.contains("需要这里是数字"),
             "{msg}"
         );
     }
