@@ -11,13 +11,14 @@ use crate::profile::Profile;
 use crate::report::{Annex, AnnexBudget, AnnexGoal, AnnexRow, SpanCell};
 use crate::scoring::{ScoreSheet, Scored};
 
-/// The annex of one unit; `date` is the report date, already checked.
+/// The annex of one unit; `date` is the report date, already checked, if
+/// the facts give one.
 pub fn build(
     profile: &Profile,
     facts: &FactsFile,
     figures: &Figures,
     sheet: &ScoreSheet,
-    date: NaiveDate,
+    date: Option<NaiveDate>,
 ) -> Annex {
     let f = &facts.data;
     let grouped = profile.money_grouping;
@@ -118,7 +119,9 @@ pub fn build(
     if let Some(p) = &f.report.preparer {
         signed.push(format!("填表人：{p}"));
     }
-    signed.push(format!("填报日期：{}", date.format("%Y.%-m.%-d")));
+    if let Some(date) = date {
+        signed.push(format!("填报日期：{}", date.format("%Y.%-m.%-d")));
+    }
     if let Some(phone) = &f.report.phone {
         signed.push(format!("联系电话：{phone}"));
     }
@@ -185,7 +188,7 @@ mod tests {
         profile.annex.budget_indicator = indicator.map(String::from);
         let example = include_str!("../data/example.toml");
         let facts = FactsFile::parse(Path::new("example.toml"), example.into()).unwrap();
-        let figures = Figures::compute(&facts);
+        let figures = Figures::compute(&facts, &profile.figures);
         let sheet = ScoreSheet::compute(&profile.framework, &facts, &figures).unwrap();
         build(
             &profile,

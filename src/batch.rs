@@ -382,9 +382,10 @@ fn render_unit(
 struct Summary {
     /// 「2025」 when every unit reports on the same year.
     year: Option<String>,
-    /// The latest report date among the units, printed and ISO.
+    /// The latest report date among the units, printed and ISO; none when
+    /// no unit gives one.
     date: String,
-    date_iso: String,
+    date_iso: Option<String>,
     /// Whether any unit's total was converted (换算得分).
     converted: bool,
     /// First-level indicator names, the union over the units' frameworks in

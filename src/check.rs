@@ -79,19 +79,22 @@ pub fn warnings(facts: &FactsFile, figures: &Figures) -> Vec<Warning> {
             (
                 "上年决算数",
                 "previous",
-                (|i: &ThreePublicItem| i.previous) as fn(&ThreePublicItem) -> Decimal,
+                (|i: &ThreePublicItem| i.previous) as fn(&ThreePublicItem) -> Option<Decimal>,
             ),
-            ("预算数", "budget", |i| i.budget),
-            ("决算数", "actual", |i| i.actual),
+            ("预算数", "budget", |i| Some(i.budget)),
+            ("决算数", "actual", |i| Some(i.actual)),
         ] {
-            let sum: Decimal = kinds.iter().map(|(_, i)| pick(i)).sum();
-            if sum != pick(total) {
+            // Last year's amounts are optional: compared only when all are given.
+            let sum: Option<Decimal> = kinds.iter().map(|(_, i)| pick(i)).sum();
+            if let (Some(sum), Some(given)) = (sum, pick(total))
+                && sum != given
+            {
                 warn(
                     &format!("three_public.total.{field}"),
                     format!(
                         "“三公”经费各项{label}之和为 {}，与合计 {} 不符。",
                         money(sum),
-                        money(pick(total))
+                        money(given)
                     ),
                 );
             }

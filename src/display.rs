@@ -55,12 +55,14 @@ fn cell(node: &Scored, left_base: bool, word: &str) -> String {
 
 /// A derived figure as the narrative prints it: amounts in 万元 (with
 /// thousands separators when the profile groups money), percentages with two
-/// decimals, counts as they are.
+/// decimals, counts as they are, other numbers with their own decimals.
 pub fn figure(kind: Kind, value: Decimal, grouped: bool) -> String {
     match kind {
         Kind::Money => num::money(value, grouped),
         Kind::Percent => num::percent(value),
         Kind::Count => value.normalize().to_string(),
+        // Already rounded and scaled to the decimals its profile asks for.
+        Kind::Number => value.to_string(),
     }
 }
 

@@ -130,6 +130,20 @@ pub enum Error {
         figure: String,
         field: String,
     },
+    /// A key of `profile.toml` that parses but is wrong, at its place.
+    ProfileAt {
+        location: Box<Location>,
+        message: String,
+    },
+    /// A profile figure's expression divides by zero for these facts.
+    DivideByZero {
+        file: PathBuf,
+        /// The figure's label.
+        figure: String,
+        expr: String,
+        /// The divisor as written in the expression.
+        divisor: String,
+    },
     /// The framework file is inconsistent.
     Framework {
         location: Option<Box<Location>>,
@@ -339,6 +353,19 @@ impl Error {
             } => write!(
                 f,
                 "{}：计算「{figure}」需要字段 {field}，但文件中没有填写。请在事实文件中补充 {field}。",
+                file.display()
+            ),
+            Error::ProfileAt { location, message } => {
+                write!(f, "模板配置有误：{message}\n  位置 {location}")
+            }
+            Error::DivideByZero {
+                file,
+                figure,
+                expr,
+                divisor,
+            } => write!(
+                f,
+                "{}：计算「{figure}」时除数为 0：算式 {expr} 中的除数 {divisor} 等于 0，无法计算。请检查事实文件中与之相关的数值。",
                 file.display()
             ),
             Error::Framework {

@@ -25,7 +25,8 @@ pub struct Facts {
     pub profile: Option<String>,
     pub unit: Unit,
     pub report: ReportInfo,
-    pub staffing: Staffing,
+    /// Needed only by figures and templates that show staff numbers.
+    pub staffing: Option<Staffing>,
     pub money: Money,
     #[serde(default)]
     pub projects: Vec<Project>,
@@ -80,8 +81,9 @@ pub struct Unit {
 pub struct ReportInfo {
     /// The budget year evaluated.
     pub year: i32,
-    /// Date printed on the cover and used as the PDF date.
-    pub date: toml::value::Datetime,
+    /// Date printed on the cover and used as the PDF date; without it the
+    /// report carries none.
+    pub date: Option<toml::value::Datetime>,
     pub preparer: Option<String>,
     pub phone: Option<String>,
 }
@@ -124,8 +126,8 @@ pub struct Money {
     pub expenditure_reported: Option<Decimal>,
     /// 年末结转结余.
     pub carryover_end: Option<Decimal>,
-    /// 基本支出: 人员经费 and 公用经费.
-    pub basic: Basic,
+    /// 基本支出: 人员经费 and 公用经费; needed only by the figures built on it.
+    pub basic: Option<Basic>,
     /// Budget by source of funds (一般公共预算, 政府性基金, …), optional.
     #[serde(default)]
     pub sources: Vec<FundSource>,
@@ -196,13 +198,27 @@ impl ThreePublic {
         .filter_map(|(name, item)| item.as_ref().map(|item| (name, item)))
         .collect()
     }
+
+    /// The kinds that are given, by their keys in the facts, for messages
+    /// that name a field.
+    pub fn keyed(&self) -> Vec<(&'static str, &ThreePublicItem)> {
+        [
+            ("overseas", &self.overseas),
+            ("vehicle_purchase", &self.vehicle_purchase),
+            ("vehicle_operation", &self.vehicle_operation),
+            ("reception", &self.reception),
+        ]
+        .into_iter()
+        .filter_map(|(key, item)| item.as_ref().map(|item| (key, item)))
+        .collect()
+    }
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ThreePublicItem {
-    /// 上年决算数.
-    pub previous: Decimal,
+    /// 上年决算数; needed only by the year-on-year figures and tables.
+    pub previous: Option<Decimal>,
     /// 本年预算数.
     pub budget: Decimal,
     /// 本年决算数.
@@ -426,6 +442,9 @@ pub struct FactsFile {
     pub path: PathBuf,
     pub text: String,
     pub data: Facts,
+    /// The same facts as plain TOML, parsed once: for the dotted paths of
+    /// profile figures and for walking every string.
+    pub table: toml::Table,
 }
 
 fn toml_strings(value: &toml::Value, path: String, out: &mut Vec<(String, String)>) {
@@ -469,12 +488,14 @@ impl FactsFile {
     }
 
     pub fn parse(path: &Path, text: String) -> Result<Self> {
-        let data: Facts =
-            toml::from_str(&text).map_err(|err| Error::toml(TomlFile::Facts, path, &text, &err))?;
+        let toml_error = |err| Error::toml(TomlFile::Facts, path, &text, &err);
+        let data: Facts = toml::from_str(&text).map_err(toml_error)?;
+        let table = text.parse::<toml::Table>().map_err(toml_error)?;
         let file = FactsFile {
             path: path.to_path_buf(),
             text,
             data,
+            table,
         };
         file.validate()?;
         Ok(file)
@@ -488,8 +509,8 @@ impl FactsFile {
     /// counted from 1, as a person reads them).
     pub fn text_fields(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
-        if let Ok(table) = self.text.parse::<toml::Table>() {
-            toml_strings(&toml::Value::Table(table), String::new(), &mut out);
+        for (key, value) in &self.table {
+            toml_strings(value, key.clone(), &mut out);
         }
         out
     }
@@ -527,10 +548,11 @@ impl FactsFile {
         }
         self.validate_numbers()?;
         self.validate_report()?;
-        let s = &f.staffing;
-        let sum_est: u32 = s.categories.iter().map(|c| c.establishment).sum();
-        let sum_act: u32 = s.categories.iter().map(|c| c.actual).sum();
-        if !s.categories.is_empty() {
+        if let Some(s) = &f.staffing
+            && !s.categories.is_empty()
+        {
+            let sum_est: u32 = s.categories.iter().map(|c| c.establishment).sum();
+            let sum_act: u32 = s.categories.iter().map(|c| c.actual).sum();
             if let Some(total) = s.establishment.filter(|t| *t != sum_est) {
                 return Err(self.fact_error(
                     None,
@@ -670,8 +692,9 @@ impl FactsFile {
                 ),
             ));
         }
-        let date = self.report_date()?;
-        if date.year() <= year {
+        if let Some(date) = self.report_date()?
+            && date.year() <= year
+        {
             return Err(self.fact_error(
                 at("date"),
                 "report.date",
@@ -688,19 +711,13 @@ impl FactsFile {
     fn money_fields(&self) -> Vec<(String, Decimal)> {
         let f = &self.data;
         let m = &f.money;
-        let mut out = vec![
-            ("money.budget_full".to_string(), m.budget_full),
-            (
-                "money.basic.personnel.budget".into(),
-                m.basic.personnel.budget,
-            ),
-            (
-                "money.basic.personnel.actual".into(),
-                m.basic.personnel.actual,
-            ),
-            ("money.basic.public.budget".into(), m.basic.public.budget),
-            ("money.basic.public.actual".into(), m.basic.public.actual),
-        ];
+        let mut out = vec![("money.budget_full".to_string(), m.budget_full)];
+        if let Some(b) = &m.basic {
+            out.push(("money.basic.personnel.budget".into(), b.personnel.budget));
+            out.push(("money.basic.personnel.actual".into(), b.personnel.actual));
+            out.push(("money.basic.public.budget".into(), b.public.budget));
+            out.push(("money.basic.public.actual".into(), b.public.actual));
+        }
         out.extend(
             m.carryover_begin
                 .map(|v| ("money.carryover_begin".into(), v)),
@@ -727,7 +744,9 @@ impl FactsFile {
             out.push((format!("projects[{}].actual", i + 1), p.actual));
         }
         for (name, item) in f.three_public.items() {
-            out.push((format!("three_public（{name}）.previous"), item.previous));
+            if let Some(previous) = item.previous {
+                out.push((format!("three_public（{name}）.previous"), previous));
+            }
             out.push((format!("three_public（{name}）.budget"), item.budget));
             out.push((format!("three_public（{name}）.actual"), item.actual));
         }
@@ -738,9 +757,12 @@ impl FactsFile {
         out
     }
 
-    /// The report date as a calendar date.
-    pub fn report_date(&self) -> Result<NaiveDate> {
-        toml_date(&self.data.report.date).ok_or_else(|| {
+    /// The report date as a calendar date, if the facts give one.
+    pub fn report_date(&self) -> Result<Option<NaiveDate>> {
+        let Some(date) = &self.data.report.date else {
+            return Ok(None);
+        };
+        toml_date(date).map(Some).ok_or_else(|| {
             self.fact_error(
                 numbers::offset_of(&self.text, &["report", "date"]),
                 "report.date",
@@ -793,7 +815,7 @@ mod tests {
         assert_eq!(file.data.unit.name, "测试局");
         assert_eq!(
             file.report_date().unwrap(),
-            NaiveDate::from_ymd_opt(2025, 5, 1).unwrap()
+            NaiveDate::from_ymd_opt(2025, 5, 1)
         );
     }
 
@@ -836,6 +858,58 @@ mod tests {
             .to_string();
         assert!(msg.contains("unit.name") && msg.contains("U+001B"), "{msg}");
         assert!(!msg.contains('\u{1b}'), "{msg}");
+    }
+
+    /// Scores `facts` under a two-leaf framework whose second leaf reads
+    /// the figure `figure`.
+    fn score_reading(figure: &str, facts: &str) -> Result<Decimal> {
+        let framework = format!(
+            r#"
+[framework]
+name = "测试"
+levels = ["一级指标"]
+[[indicator]]
+id = "a"
+name = "自评"
+weight = 50
+rule = {{ kind = "assessor" }}
+[[indicator]]
+id = "b"
+name = "计算"
+weight = 50
+rule = {{ kind = "weight_times_rate", figure = "{figure}" }}
+"#
+        );
+        let fw = crate::framework::Framework::parse(Path::new("fw.toml"), &framework).unwrap();
+        let file = FactsFile::parse(Path::new("t.toml"), facts.into())?;
+        let figures = crate::figures::Figures::compute(&file, &[]);
+        crate::scoring::ScoreSheet::compute(&fw, &file, &figures).map(|s| s.total)
+    }
+
+    #[test]
+    fn fields_only_some_figures_use_are_optional() {
+        let lean = "[unit]\nname = \"测试局\"\n[report]\nyear = 2024\n[money]\nbudget_full = 100\n[survey]\nissued = 10\nreturned = 10\nvalid = 10\nsatisfied = 9\n[three_public.reception]\nbudget = 1\nactual = 1\n[assess.a]\nscore = 50\n";
+        let file = FactsFile::parse(Path::new("t.toml"), lean.into()).unwrap();
+        assert_eq!(file.report_date().unwrap(), None);
+        assert_eq!(
+            score_reading("satisfaction_rate", lean).unwrap(),
+            Decimal::from(95)
+        );
+        for (figure, label, field) in [
+            ("staff_control_rate", "在职人员控制率", "staffing"),
+            ("public_funds_control_rate", "公用经费控制率", "money.basic"),
+            (
+                "three_public_change_rate",
+                "“三公”经费变动率",
+                "three_public.reception.previous",
+            ),
+        ] {
+            let msg = score_reading(figure, lean).unwrap_err().to_string();
+            assert!(
+                msg.contains(&format!("计算「{label}」需要字段 {field}")),
+                "{msg}"
+            );
+        }
     }
 
     #[test]

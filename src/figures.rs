@@ -3,20 +3,23 @@
 //! the user. Rates are in percent, rounded 四舍五入 to two decimals, and the
 //! rounded rate is what gets scored, so text, table and score always agree.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use rust_decimal::Decimal;
-use serde::Serialize;
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::expr::{self, Formula};
 use crate::facts::{
-    Building, Facts, FactsFile, PerformanceManagement, Procurement, Staffing, ThreePublicItem,
+    Basic, Building, Facts, FactsFile, PerformanceManagement, Procurement, Staffing,
+    ThreePublicItem,
 };
 use crate::num::round2;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// 万元.
@@ -25,31 +28,60 @@ pub enum Kind {
     Percent,
     /// 人, 份.
     Count,
+    /// Any other quantity a profile derives, printed as a plain decimal.
+    Number,
 }
 
 /// Why a figure has no value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Gap {
     /// The facts lack this field.
-    Missing(&'static str),
+    Missing(Cow<'static, str>),
     /// The base of the rate is zero while its numerator is not.
     ZeroBase(&'static str),
     /// The numbers are too large to compute with.
     Overflow,
+    /// A facts field a profile figure reads is not what it needs there:
+    /// `expected` says what, in words.
+    WrongType {
+        field: String,
+        expected: &'static str,
+    },
+    /// A divisor of a profile figure's expression is zero.
+    DivideByZero {
+        figure: String,
+        expr: String,
+        divisor: String,
+    },
 }
 
 #[derive(Debug, Clone)]
 pub struct Figure {
-    pub label: &'static str,
+    pub label: Cow<'static, str>,
     pub kind: Kind,
     pub value: Result<Decimal, Gap>,
 }
 
-/// All derived figures of one facts file, by id.
+/// All derived figures of one facts file, by id: the built-in ones and the
+/// profile's.
 #[derive(Debug, Clone)]
 pub struct Figures {
     file: PathBuf,
-    map: BTreeMap<&'static str, Figure>,
+    map: BTreeMap<Cow<'static, str>, Figure>,
+}
+
+/// A figure a profile declares in `[[figures]]`. Profile loading checks
+/// that its id is new, that its expression names only known figures and
+/// that no figure depends on itself, and lists each after the figures it
+/// reads.
+#[derive(Debug, Clone)]
+pub struct Declared {
+    pub id: String,
+    pub label: String,
+    pub kind: Kind,
+    pub formula: Formula,
+    /// 四舍五入 to this many decimals.
+    pub decimals: u32,
 }
 
 /// One derived figure: its id (what frameworks and templates name), its
@@ -98,25 +130,25 @@ pub static CATALOGUE: &[Def] = &[
         id: "personnel_budget",
         label: "人员经费年初预算数",
         kind: Kind::Money,
-        compute: |x| Ok(x.facts.money.basic.personnel.budget),
+        compute: |x| basic(x.facts).map(|b| b.personnel.budget),
     },
     Def {
         id: "personnel_actual",
         label: "人员经费执行数",
         kind: Kind::Money,
-        compute: |x| Ok(x.facts.money.basic.personnel.actual),
+        compute: |x| basic(x.facts).map(|b| b.personnel.actual),
     },
     Def {
         id: "public_budget",
         label: "公用经费年初预算数",
         kind: Kind::Money,
-        compute: |x| Ok(x.facts.money.basic.public.budget),
+        compute: |x| basic(x.facts).map(|b| b.public.budget),
     },
     Def {
         id: "public_actual",
         label: "公用经费执行数",
         kind: Kind::Money,
-        compute: |x| Ok(x.facts.money.basic.public.actual),
+        compute: |x| basic(x.facts).map(|b| b.public.actual),
     },
     Def {
         id: "project_budget",
@@ -146,7 +178,7 @@ pub static CATALOGUE: &[Def] = &[
         id: "three_public_previous",
         label: "上年“三公”经费决算数",
         kind: Kind::Money,
-        compute: |x| three_public(x.facts, |i| i.previous),
+        compute: |x| three_public_previous(x.facts),
     },
     Def {
         id: "three_public_budget",
@@ -178,7 +210,7 @@ pub static CATALOGUE: &[Def] = &[
         kind: Kind::Money,
         compute: |x| match &x.facts.assets {
             Some(a) if !a.fixed.is_empty() => sum(a.fixed.iter().map(|i| &i.value)),
-            _ => Err(Gap::Missing("assets.fixed")),
+            _ => Err(Gap::Missing("assets.fixed".into())),
         },
     },
     Def {
@@ -186,7 +218,7 @@ pub static CATALOGUE: &[Def] = &[
         label: "编制数",
         kind: Kind::Count,
         compute: |x| {
-            let s = &x.facts.staffing;
+            let s = staffing(x.facts)?;
             let by_category = || s.categories.iter().map(|c| c.establishment).sum();
             staff(s.establishment, s, by_category, "staffing.establishment")
         },
@@ -196,7 +228,7 @@ pub static CATALOGUE: &[Def] = &[
         label: "实有人数",
         kind: Kind::Count,
         compute: |x| {
-            let s = &x.facts.staffing;
+            let s = staffing(x.facts)?;
             let by_category = || s.categories.iter().map(|c| c.actual).sum();
             staff(s.actual, s, by_category, "staffing.actual")
         },
@@ -286,7 +318,7 @@ pub static CATALOGUE: &[Def] = &[
                 "survey.valid",
                 HUNDRED,
             ),
-            None => Err(Gap::Missing("survey")),
+            None => Err(Gap::Missing("survey".into())),
         },
     },
     Def {
@@ -340,7 +372,7 @@ pub static CATALOGUE: &[Def] = &[
         label: "专项资金细化率",
         kind: Kind::Percent,
         compute: |x| {
-            let s = (x.facts.special_funds.as_ref()).ok_or(Gap::Missing("special_funds"));
+            let s = (x.facts.special_funds.as_ref()).ok_or(Gap::Missing("special_funds".into()));
             let (detailed, total) = (s.clone().map(|s| s.detailed), s.map(|s| s.total));
             rate(detailed, total, "special_funds.total", HUNDRED)
         },
@@ -392,28 +424,49 @@ fn def(id: &str) -> Option<&'static Def> {
 }
 
 impl Figures {
-    pub fn compute(file: &FactsFile) -> Self {
+    /// Every built-in figure and every figure the profile `declared`, from
+    /// the facts of `file`.
+    pub fn compute(file: &FactsFile, declared: &[Declared]) -> Self {
         let inputs = Inputs {
             facts: &file.data,
+            table: &file.table,
+            declared,
             done: RefCell::default(),
         };
-        let map = CATALOGUE
+        let mut map: BTreeMap<Cow<'static, str>, Figure> = CATALOGUE
             .iter()
             .map(|d| {
                 // Rounded for display and scoring only: figures built on this
                 // one took it unrounded.
                 let value = inputs.get(d.id).map(|v| match d.kind {
                     Kind::Count => v,
-                    Kind::Money | Kind::Percent => round2(v),
+                    Kind::Money | Kind::Percent | Kind::Number => round2(v),
                 });
                 let figure = Figure {
-                    label: d.label,
+                    label: d.label.into(),
                     kind: d.kind,
                     value,
                 };
-                (d.id, figure)
+                (d.id.into(), figure)
             })
             .collect();
+        // In the profile's order, each after the figures it reads, so each
+        // finds them computed and the stack stays shallow.
+        for d in declared {
+            // Rescaled too, so a plain number prints with its decimals.
+            let value = inputs.get(&d.id).map(|v| {
+                let mut v =
+                    v.round_dp_with_strategy(d.decimals, RoundingStrategy::MidpointAwayFromZero);
+                v.rescale(d.decimals);
+                v
+            });
+            let figure = Figure {
+                label: d.label.clone().into(),
+                kind: d.kind,
+                value,
+            };
+            map.insert(d.id.clone().into(), figure);
+        }
         Figures {
             file: file.path.clone(),
             map,
@@ -431,35 +484,54 @@ impl Figures {
             figure: id.to_string(),
             field: id.to_string(),
         })?;
+        let fact = |field: String, message: String| Error::Fact {
+            location: None,
+            file: self.file.clone(),
+            field,
+            message,
+        };
         figure.value.clone().map_err(|gap| match gap {
             Gap::Missing(field) => Error::MissingFact {
                 file: self.file.clone(),
                 figure: figure.label.to_string(),
                 field: field.to_string(),
             },
-            Gap::ZeroBase(field) => Error::Fact {
-                location: None,
-                file: self.file.clone(),
-                field: field.to_string(),
-                message: format!(
+            Gap::ZeroBase(field) => fact(
+                field.to_string(),
+                format!(
                     "计算「{}」时分母为 0，无法计算；请检查该字段。",
                     figure.label
                 ),
-            },
-            Gap::Overflow => Error::Fact {
-                location: None,
-                file: self.file.clone(),
-                field: id.to_string(),
-                message: format!(
+            ),
+            Gap::Overflow => fact(
+                id.to_string(),
+                format!(
                     "计算「{}」时数值过大；请检查金额单位是否为万元。",
                     figure.label
                 ),
+            ),
+            Gap::WrongType { field, expected } => fact(
+                field,
+                format!(
+                    "计算「{}」需要这里是{expected}，但填写的不是。",
+                    figure.label
+                ),
+            ),
+            Gap::DivideByZero {
+                figure,
+                expr,
+                divisor,
+            } => Error::DivideByZero {
+                file: self.file.clone(),
+                figure,
+                expr,
+                divisor,
             },
         })
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &Figure)> {
-        self.map.iter().map(|(id, f)| (*id, f))
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Figure)> {
+        self.map.iter().map(|(id, f)| (id.as_ref(), f))
     }
 }
 
@@ -471,16 +543,34 @@ const HUNDRED: Decimal = Decimal::ONE_HUNDRED;
 /// computed once on first use and unrounded.
 struct Inputs<'a> {
     facts: &'a Facts,
-    done: RefCell<BTreeMap<&'static str, Value>>,
+    /// The same facts as TOML, for the paths of profile figures.
+    table: &'a toml::Table,
+    declared: &'a [Declared],
+    done: RefCell<BTreeMap<&'a str, Value>>,
 }
 
-impl Inputs<'_> {
-    fn get(&self, id: &'static str) -> Value {
+impl<'a> Inputs<'a> {
+    /// A figure by id. The profile's ids were checked when it loaded: each
+    /// names a figure, and none depends on itself, so this ends.
+    fn get(&self, id: &str) -> Value {
         if let Some(value) = self.done.borrow().get(id) {
             return value.clone();
         }
-        let def = def(id).expect("figures are computed only from catalogued figures");
-        let value = (def.compute)(self);
+        let (id, value): (&'a str, Value) = if let Some(def) = def(id) {
+            (def.id, (def.compute)(self))
+        } else {
+            let d = (self.declared.iter().find(|d| d.id == id))
+                .expect("profile figures name only known figures");
+            let value = d.formula.eval(self).map_err(|failure| match failure {
+                expr::Failure::Gap(gap) => gap,
+                expr::Failure::DivideByZero { divisor } => Gap::DivideByZero {
+                    figure: d.label.clone(),
+                    expr: d.formula.text().to_string(),
+                    divisor,
+                },
+            });
+            (&d.id, value)
+        };
         self.done.borrow_mut().insert(id, value.clone());
         value
     }
@@ -489,6 +579,16 @@ impl Inputs<'_> {
         ids.iter().try_fold(Decimal::ZERO, |acc, id| {
             acc.checked_add(self.get(id)?).ok_or(Gap::Overflow)
         })
+    }
+}
+
+impl expr::Env for Inputs<'_> {
+    fn figure(&self, id: &str) -> Result<Decimal, Gap> {
+        self.get(id)
+    }
+
+    fn facts(&self) -> &toml::Table {
+        self.table
     }
 }
 
@@ -521,7 +621,7 @@ fn sub(a: Value, b: Value) -> Value {
 }
 
 fn optional(value: Option<Decimal>, field: &'static str) -> Value {
-    value.ok_or(Gap::Missing(field))
+    value.ok_or(Gap::Missing(field.into()))
 }
 
 /// Staff numbers as typed, else summed over the categories.
@@ -534,25 +634,51 @@ fn staff(
     typed
         .or((!s.categories.is_empty()).then(by_category))
         .map(Decimal::from)
-        .ok_or(Gap::Missing(field))
+        .ok_or(Gap::Missing(field.into()))
 }
 
 /// A sum over the 三公 items the facts give; none given is a missing fact.
 fn three_public(f: &Facts, pick: fn(&ThreePublicItem) -> Decimal) -> Value {
     let items = f.three_public.items();
     if items.is_empty() {
-        return Err(Gap::Missing("three_public"));
+        return Err(Gap::Missing("three_public".into()));
     }
     let values: Vec<Decimal> = items.iter().map(|(_, item)| pick(item)).collect();
     sum(&values)
 }
 
+/// Last year's 三公 total; each kind given must say its last year's amount.
+fn three_public_previous(f: &Facts) -> Value {
+    let items = f.three_public.keyed();
+    if items.is_empty() {
+        return Err(Gap::Missing("three_public".into()));
+    }
+    items.iter().try_fold(Decimal::ZERO, |acc, (key, item)| {
+        let field = || Gap::Missing(format!("three_public.{key}.previous").into());
+        let previous = item.previous.ok_or_else(field)?;
+        acc.checked_add(previous).ok_or(Gap::Overflow)
+    })
+}
+
+fn basic(f: &Facts) -> Result<&Basic, Gap> {
+    f.money
+        .basic
+        .as_ref()
+        .ok_or(Gap::Missing("money.basic".into()))
+}
+
+fn staffing(f: &Facts) -> Result<&Staffing, Gap> {
+    f.staffing.as_ref().ok_or(Gap::Missing("staffing".into()))
+}
+
 fn procurement(f: &Facts) -> Result<&Procurement, Gap> {
-    f.procurement.as_ref().ok_or(Gap::Missing("procurement"))
+    f.procurement
+        .as_ref()
+        .ok_or(Gap::Missing("procurement".into()))
 }
 
 fn building(f: &Facts) -> Result<&Building, Gap> {
-    f.building.as_ref().ok_or(Gap::Missing("building"))
+    f.building.as_ref().ok_or(Gap::Missing("building".into()))
 }
 
 /// A completion rate of the performance-management counts; nothing to
@@ -563,7 +689,9 @@ fn management_rate(
     field: &'static str,
 ) -> Value {
     let pm = f.performance_management.as_ref();
-    let counts = pm.map(pick).ok_or(Gap::Missing("performance_management"));
+    let counts = pm
+        .map(pick)
+        .ok_or(Gap::Missing("performance_management".into()));
     let (part, whole) = (
         counts.clone().map(|c| c.0.into()),
         counts.map(|c| c.1.into()),
@@ -605,7 +733,74 @@ actual = 1118.71
     }
 
     fn figures(extra: &str) -> Figures {
-        Figures::compute(&facts(extra))
+        Figures::compute(&facts(extra), &[])
+    }
+
+    fn declare(id: &str, kind: Kind, expr: &str, decimals: u32) -> Declared {
+        Declared {
+            id: id.into(),
+            label: format!("「{id}」之值"),
+            kind,
+            formula: Formula::parse(expr).unwrap(),
+            decimals,
+        }
+    }
+
+    #[test]
+    fn profile_figures_read_figures_and_facts_and_round_half_up() {
+        let declared = [
+            declare("per_head", Kind::Money, "actual_total / staff_actual", 2),
+            declare("third", Kind::Number, "1 ÷ 3", 3),
+            declare("quarter", Kind::Number, "0.25", 1),
+            declare("twice", Kind::Number, "third * 2", 2),
+            declare(
+                "per_project",
+                Kind::Money,
+                "sum(facts.projects.budget) / count(facts.projects) + facts.money.budget_full",
+                2,
+            ),
+        ];
+        let f = Figures::compute(&facts(""), &declared);
+        // 1429.40 / 26 = 54.9769…
+        assert_eq!(f.require("per_head").unwrap(), dec("54.98"));
+        let shown = |id| {
+            let fig = f.get(id).unwrap();
+            crate::display::figure(fig.kind, fig.value.clone().unwrap(), false)
+        };
+        assert_eq!(shown("third"), "0.333");
+        // 四舍五入, where banker's rounding would give 0.2.
+        assert_eq!(shown("quarter"), "0.3");
+        // Built on the unrounded third, like the built-in figures.
+        assert_eq!(shown("twice"), "0.67");
+        assert_eq!(shown("per_project"), "1535.40");
+        assert!(f.iter().any(|(id, _)| id == "per_head"));
+    }
+
+    #[test]
+    fn profile_figure_failures_name_the_figure() {
+        let expr = "actual_total / (facts.money.budget_full - 1430.4)";
+        let declared = [
+            declare("ratio", Kind::Percent, expr, 2),
+            declare("income", Kind::Money, "facts.money.income * 2", 2),
+            declare("text", Kind::Number, "facts.unit.name", 2),
+        ];
+        let f = Figures::compute(&facts(""), &declared);
+        let msg = f.require("ratio").unwrap_err().to_string();
+        assert!(msg.contains("「ratio」之值") && msg.contains(expr), "{msg}");
+        assert!(
+            msg.contains("除数 (facts.money.budget_full - 1430.4) 等于 0"),
+            "{msg}"
+        );
+        let msg = f.require("income").unwrap_err().to_string();
+        assert!(
+            msg.contains("「income」之值") && msg.contains("需要字段 money.income"),
+            "{msg}"
+        );
+        let msg = f.require("text").unwrap_err().to_string();
+        assert!(
+            msg.contains("unit.name") && msg.contains("需要这里是数字"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -639,7 +834,7 @@ actual = 1118.71
         file.data.money.carryover_begin = Some(dec("78.7"));
         file.data.money.adjustments = Some(dec("812.5"));
         file.data.money.carryover_end = Some(dec("79.97"));
-        let f = Figures::compute(&file);
+        let f = Figures::compute(&file, &[]);
         // 年初 440.43 + 追加 812.5 = 1252.93; (1331.63 − 79.97) / 1331.63 = 93.99%.
         assert_eq!(f.require("budget_completion_rate").unwrap(), dec("93.99"));
         assert_eq!(f.require("budget_control_rate").unwrap(), dec("184.48"));

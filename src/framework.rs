@@ -471,16 +471,6 @@ open = true
     }
 
     #[test]
-    fn unknown_figure_is_named() {
-        let text = FW.replace("budget_execution_rate", "budget_magic");
-        let msg = parse(&text).unwrap_err().to_string();
-        assert!(
-            msg.contains("budget_magic") && msg.contains("fw.toml:6:"),
-            "{msg}"
-        );
-    }
-
-    #[test]
     fn duplicate_and_orphan_ids() {
         let text = FW.replace("id = \"output\"\n", "id = \"budget\"\n");
         let msg = parse(&text).unwrap_err().to_string();

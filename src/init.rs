@@ -140,7 +140,7 @@ pub fn facts_template(profile: &Profile) -> String {
     // say) are marked not applicable where the framework allows it.
     let parsed = FactsFile::parse(Path::new("init.toml"), out.clone());
     if let Ok(file) = parsed {
-        let figures = Figures::compute(&file);
+        let figures = Figures::compute(&file, &profile.figures);
         not_applicable_blocks(&profile.framework.roots, &figures, &mut out);
     }
     out
@@ -220,7 +220,7 @@ mod tests {
             let sheet = crate::scoring::ScoreSheet::compute(
                 &profile.framework,
                 &file,
-                &Figures::compute(&file),
+                &Figures::compute(&file, &profile.figures),
             )
             .unwrap_or_else(|e| panic!("{id}: {e}\n{text}"));
             assert!(sheet.total > Decimal::ZERO, "{id}");

@@ -6,6 +6,7 @@ pub mod check;
 pub mod display;
 pub mod error;
 pub mod export;
+pub mod expr;
 pub mod facts;
 pub mod figures;
 pub mod framework;

@@ -188,7 +188,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let report = pipeline::build_guarded(&profile, &facts, None, guard.as_ref())?;
             pipeline::verify(&report, &profile, &facts)?;
             let sheet = report.sheet;
-            let warnings = print_warnings(&facts);
+            let warnings = print_warnings(&facts, &profile);
             if warnings > 0 {
                 eprintln!("{}：{warnings} 条警告。", facts.path.display());
                 return Ok(ExitCode::from(if strict { 1 } else { 0 }));
@@ -326,7 +326,7 @@ fn generate(args: &Gen) -> Result<()> {
     output::check(&target.format(args, sink), &facts.path, &profile)?;
     let guard = Guard::new(name, args.limits);
     let report = pipeline::build_guarded(&profile, &facts, args.section, guard.as_ref())?;
-    print_warnings(&facts);
+    print_warnings(&facts, &profile);
     let stdout = &mut std::io::stdout().lock();
     output::write(&report, &profile, &facts, target.format(args, stdout))?;
     match &target {
@@ -387,8 +387,9 @@ fn clean_up_on_signals() {
 }
 
 /// Prints the consistency warnings to stderr and returns how many there were.
-fn print_warnings(facts: &FactsFile) -> usize {
-    let warnings = zpbg::check::warnings(facts, &zpbg::figures::Figures::compute(facts));
+fn print_warnings(facts: &FactsFile, profile: &Profile) -> usize {
+    let figures = zpbg::figures::Figures::compute(facts, &profile.figures);
+    let warnings = zpbg::check::warnings(facts, &figures);
     for w in &warnings {
         eprintln!("警告：{}：{w}", facts.path.display());
     }

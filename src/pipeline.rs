@@ -77,7 +77,7 @@ pub fn build_with(
             valid: profile.section_ids(),
         });
     }
-    let figures = Figures::compute(facts);
+    let figures = Figures::compute(facts, &profile.figures);
     let sheet = ScoreSheet::compute(&profile.framework, facts, &figures)?;
     let tera = narrative::engine(profile)?;
     let mut sections = narrative::sections(
@@ -99,8 +99,10 @@ pub fn build_with(
             title: profile.report_title(f.report.year, &f.unit.name),
             unit: f.unit.name.clone(),
             year: f.report.year.to_string(),
-            date: date.format("%Y年%-m月%-d日").to_string(),
-            date_iso: date.format("%Y-%m-%d").to_string(),
+            date: date
+                .map(|d| d.format("%Y年%-m月%-d日").to_string())
+                .unwrap_or_default(),
+            date_iso: date.map(|d| d.format("%Y-%m-%d").to_string()),
             front_matter: section.is_none(),
         },
         annex: section
@@ -134,5 +136,6 @@ pub fn verify(report: &Built, profile: &Profile, facts: &FactsFile) -> Result<()
 
 /// Scores without writing the narrative or laying anything out.
 pub fn score_only(profile: &Profile, facts: &FactsFile) -> Result<ScoreSheet> {
-    ScoreSheet::compute(&profile.framework, facts, &Figures::compute(facts))
+    let figures = Figures::compute(facts, &profile.figures);
+    ScoreSheet::compute(&profile.framework, facts, &figures)
 }

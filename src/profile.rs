@@ -7,9 +7,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use toml::Spanned;
 
-use crate::error::{Error, ProfileLimit, Result, TomlFile};
-use crate::framework::Framework;
+use crate::error::{Error, Location, ProfileLimit, Result, TomlFile};
+use crate::expr::Formula;
+use crate::figures::{self, Declared, Kind};
+use crate::framework::{Framework, Node};
 
 mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin_files.rs"));
@@ -30,7 +33,33 @@ struct ProfileToml {
     money_grouping: bool,
     annex: AnnexSpec,
     sections: Vec<SectionSpec>,
+    #[serde(default)]
+    figures: Vec<Spanned<FigureSpec>>,
 }
+
+/// A derived figure as `[[figures]]` declares it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FigureSpec {
+    id: Spanned<String>,
+    label: String,
+    kind: Kind,
+    expr: Spanned<String>,
+    #[serde(default = "two")]
+    decimals: u32,
+}
+
+fn two() -> u32 {
+    2
+}
+
+/// Most decimals a profile figure may be rounded to: enough for any ratio a
+/// report prints, far inside what `Decimal` holds.
+const MAX_FIGURE_DECIMALS: u32 = 10;
+
+/// Most figures a profile may declare. Ordering them walks from a figure
+/// into the figures it reads, so this bounds how deep that goes.
+const MAX_FIGURES: usize = 256;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -67,6 +96,8 @@ pub struct Profile {
     pub annex: AnnexSpec,
     pub sections: Vec<SectionSpec>,
     pub framework: Framework,
+    /// The figures the profile derives itself, after the built-in ones.
+    pub figures: Vec<Declared>,
     /// (path, source) of every tera file of the profile and of the shared
     /// `lib/`, so a section template can import or include any of them.
     pub templates: Vec<(String, String)>,
@@ -159,6 +190,8 @@ impl Profile {
             .map_err(|err| Error::toml(TomlFile::Profile, &manifest_path, &manifest_text, &err))?;
         let framework_text = text(&files, &manifest.framework)?;
         let framework = Framework::parse(&origin.join(&manifest.framework), &framework_text)?;
+        let figures = declared_figures(&manifest_path, &manifest_text, &manifest.figures)?;
+        check_rule_figures(&framework, &figures)?;
         for section in &manifest.sections {
             if !files.contains_key(&section.template) {
                 return Err(error(format!("缺少章节模板文件 {}。", section.template)));
@@ -190,6 +223,7 @@ impl Profile {
             annex: manifest.annex,
             sections: manifest.sections,
             framework,
+            figures,
             templates,
             typst_files: files,
             main: manifest.main,
@@ -210,6 +244,226 @@ impl Profile {
     pub fn section_ids(&self) -> Vec<String> {
         self.sections.iter().map(|s| s.id.clone()).collect()
     }
+}
+
+/// The profile's `[[figures]]`, each expression parsed, checked to name only
+/// known figures, with no id taken twice or by a built-in figure, and no
+/// figure depending on itself. Errors point at `profile.toml`.
+fn declared_figures(
+    path: &Path,
+    text: &str,
+    specs: &[Spanned<FigureSpec>],
+) -> Result<Vec<Declared>> {
+    let at = |offset: usize, message: String| Error::ProfileAt {
+        location: Location::from_offset(path, text, offset),
+        message,
+    };
+    if specs.len() > MAX_FIGURES {
+        return Err(at(
+            specs[MAX_FIGURES].span().start,
+            format!("[[figures]] 超过 {MAX_FIGURES} 个；请精简。"),
+        ));
+    }
+    let mut declared: Vec<Declared> = Vec::with_capacity(specs.len());
+    for spec in specs {
+        let s = spec.get_ref();
+        let id = s.id.get_ref();
+        let id_at = s.id.span().start;
+        let mut chars = id.chars();
+        let name_like = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !name_like || id == "facts" {
+            return Err(at(
+                id_at,
+                format!(
+                    "计算值 id「{id}」只能由英文字母、数字和下划线组成，不以数字开头，也不能是 facts（算式和模板按 id 引用它）。"
+                ),
+            ));
+        }
+        if figures::exists(id) {
+            return Err(at(
+                id_at,
+                format!("计算值 id「{id}」与内置计算值重名；请换一个 id。"),
+            ));
+        }
+        if declared.iter().any(|d| &d.id == id) {
+            return Err(at(id_at, format!("计算值 id「{id}」重复。")));
+        }
+        if s.decimals > MAX_FIGURE_DECIMALS {
+            return Err(at(
+                spec.span().start,
+                format!(
+                    "计算值「{id}」的 decimals 为 {}，最多 {MAX_FIGURE_DECIMALS} 位小数。",
+                    s.decimals
+                ),
+            ));
+        }
+        // The report prints amounts and percentages with two decimals; any
+        // other rounding would score a value the text does not show.
+        if matches!(s.kind, Kind::Money | Kind::Percent) && s.decimals != 2 {
+            return Err(at(
+                spec.span().start,
+                format!(
+                    "计算值「{id}」是金额或百分比，报告中按两位小数印出，decimals 只能为 2（填写的是 {}）；需要其他位数请用 kind = \"number\"。",
+                    s.decimals
+                ),
+            ));
+        }
+        let formula = Formula::parse(s.expr.get_ref()).map_err(|e| {
+            at(
+                expr_offset(text, &s.expr, e.offset),
+                format!("计算值「{id}」的算式有误：{}。", e.message),
+            )
+        })?;
+        declared.push(Declared {
+            id: id.clone(),
+            label: s.label.clone(),
+            kind: s.kind,
+            formula,
+            decimals: s.decimals,
+        });
+    }
+    for (d, spec) in declared.iter().zip(specs) {
+        let expr = &spec.get_ref().expr;
+        for (name, offset) in d.formula.figures() {
+            if !figures::exists(name) && !declared.iter().any(|o| o.id == name) {
+                return Err(at(
+                    expr_offset(text, expr, offset),
+                    format!(
+                        "计算值「{}」的算式引用了不存在的计算值 {name}；{}",
+                        d.id,
+                        known_figures(&declared)
+                    ),
+                ));
+            }
+        }
+    }
+    let order = dependency_order(&declared).map_err(|cycle| {
+        let first = (declared.iter().position(|d| d.id == cycle[0])).expect("a declared id");
+        at(
+            expr_offset(text, &specs[first].get_ref().expr, 0),
+            format!("计算值循环引用：{}。", cycle.join(" → ")),
+        )
+    })?;
+    let mut slots: Vec<Option<Declared>> = declared.into_iter().map(Some).collect();
+    Ok(order
+        .into_iter()
+        .map(|i| slots[i].take().expect("each figure once"))
+        .collect())
+}
+
+/// The indexes of the figures, each after the figures it reads, so that
+/// computing them in this order never recurses from one into another; or a
+/// figure that depends on itself, as the ids around the loop (the first
+/// repeated at the end). Depth-first with marks, so each figure is visited
+/// once however the figures share inputs.
+fn dependency_order(declared: &[Declared]) -> Result<Vec<usize>, Vec<String>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        Open,
+        Done,
+    }
+    struct Walk<'a> {
+        declared: &'a [Declared],
+        marks: Vec<Mark>,
+        stack: Vec<usize>,
+        order: Vec<usize>,
+    }
+    impl Walk<'_> {
+        fn visit(&mut self, i: usize) -> Result<(), Vec<String>> {
+            self.marks[i] = Mark::Open;
+            self.stack.push(i);
+            for (name, _) in self.declared[i].formula.figures() {
+                // Built-in figures read no profile figure.
+                let Some(j) = self.declared.iter().position(|d| d.id == name) else {
+                    continue;
+                };
+                match self.marks[j] {
+                    Mark::Open => {
+                        let start = (self.stack.iter().position(|&k| k == j))
+                            .expect("an open figure is on the stack");
+                        let mut cycle: Vec<String> = (self.stack[start..].iter())
+                            .map(|&k| self.declared[k].id.clone())
+                            .collect();
+                        cycle.push(name.to_string());
+                        return Err(cycle);
+                    }
+                    Mark::New => self.visit(j)?,
+                    Mark::Done => {}
+                }
+            }
+            self.stack.pop();
+            self.marks[i] = Mark::Done;
+            self.order.push(i);
+            Ok(())
+        }
+    }
+    let mut walk = Walk {
+        declared,
+        marks: vec![Mark::New; declared.len()],
+        stack: Vec::new(),
+        order: Vec::with_capacity(declared.len()),
+    };
+    for i in 0..declared.len() {
+        if walk.marks[i] == Mark::New {
+            walk.visit(i)?;
+        }
+    }
+    Ok(walk.order)
+}
+
+/// The offset in `profile.toml` of byte `offset` of an expression: exact for
+/// a string written without escapes, else the string's start.
+fn expr_offset(text: &str, expr: &Spanned<String>, offset: usize) -> usize {
+    let span = expr.span();
+    let raw = &text[span.clone()];
+    let quoted = raw.len() == expr.get_ref().len() + 2 && &raw[1..raw.len() - 1] == expr.get_ref();
+    if quoted {
+        span.start + 1 + offset
+    } else {
+        span.start
+    }
+}
+
+/// A sentence listing every figure id, built-in then the profile's.
+fn known_figures(declared: &[Declared]) -> String {
+    let ids: Vec<&str> = (figures::CATALOGUE.iter().map(|d| d.id))
+        .chain(declared.iter().map(|d| d.id.as_str()))
+        .collect();
+    format!("可用的有：{}。", ids.join(", "))
+}
+
+/// Every rule of the framework reads a figure that exists, built in or
+/// declared by the profile; the error names the framework's line.
+fn check_rule_figures(framework: &Framework, declared: &[Declared]) -> Result<()> {
+    fn walk(framework: &Framework, nodes: &[Node], declared: &[Declared]) -> Result<()> {
+        for node in nodes {
+            if let Some(figure) = node.def.rule.as_ref().and_then(|r| r.figure())
+                && !figures::exists(figure)
+                && !declared.iter().any(|d| d.id == figure)
+            {
+                return Err(Error::Framework {
+                    location: Some(Location::from_offset(
+                        &framework.file,
+                        &framework.text,
+                        node.offset,
+                    )),
+                    file: framework.file.clone(),
+                    indicator: node.def.id.clone(),
+                    message: format!(
+                        "计分规则引用了不存在的计算值 {figure}。{}",
+                        known_figures(declared)
+                    ),
+                });
+            }
+            walk(framework, &node.children, declared)?;
+        }
+        Ok(())
+    }
+    walk(framework, &framework.roots, declared)
 }
 
 /// Replaces `{year}` and `{unit}` in a title pattern of `profile.toml`.
@@ -324,6 +578,112 @@ mod tests {
             assert!(p.typst_files.contains_key("lib/gongwen.typ"));
             assert!(!p.sections.is_empty());
         }
+    }
+
+    /// hunan-2024 with `figures` appended to its profile.toml and `from`
+    /// replaced by `to` in its framework.
+    fn hunan_with(figures: &str, from: &str, to: &str) -> Result<Profile> {
+        let mut files: BTreeMap<String, Vec<u8>> = builtin::FILES
+            .iter()
+            .filter_map(|(path, bytes)| {
+                let rel = path.strip_prefix("hunan-2024/")?;
+                Some((rel.to_string(), bytes.to_vec()))
+            })
+            .collect();
+        let edit =
+            |files: &mut BTreeMap<String, Vec<u8>>, name: &str, f: &dyn Fn(String) -> String| {
+                let text = String::from_utf8(files[name].clone()).unwrap();
+                files.insert(name.into(), f(text).into_bytes());
+            };
+        edit(&mut files, "profile.toml", &|t| format!("{t}\n{figures}"));
+        edit(&mut files, "framework.toml", &|t| t.replace(from, to));
+        Profile::from_files("t", PathBuf::from("t"), files)
+    }
+
+    const PER_HEAD: &str = r#"
+[[figures]]
+id = "per_head"
+label = "人均支出"
+kind = "money"
+expr = "actual_total / staff_actual"
+"#;
+
+    #[test]
+    fn a_rule_may_read_a_profile_figure() {
+        let rule = r#"figure = "budget_execution_rate""#;
+        let p = hunan_with(PER_HEAD, rule, r#"figure = "per_head""#).unwrap();
+        assert_eq!(p.figures[0].id, "per_head");
+        assert_eq!(p.figures[0].decimals, 2);
+        let msg = hunan_with("", rule, r#"figure = "per_head""#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("t/framework.toml:24:") && msg.contains("指标 budget"),
+            "{msg}"
+        );
+        assert!(msg.contains("不存在的计算值 per_head"), "{msg}");
+    }
+
+    fn figure_error(figures: &str) -> String {
+        hunan_with(figures, "", "").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn expression_errors_name_the_line_and_column() {
+        let msg = figure_error(&PER_HEAD.replace("/ staff_actual", "/ （staff_actual"));
+        let line = include_str!("../templates/hunan-2024/profile.toml")
+            .lines()
+            .count()
+            + 7;
+        assert!(msg.contains(&format!("t/profile.toml:{line}:")), "{msg}");
+        assert!(msg.contains("缺少右括号"), "{msg}");
+        // Column of the end of the expression: after `expr = "` and its text.
+        let column = "expr = \"actual_total / （staff_actual".chars().count() + 1;
+        assert!(msg.contains(&format!(":{line}:{column}")), "{msg}");
+    }
+
+    #[test]
+    fn ids_must_be_new_and_names_known() {
+        let msg = figure_error(&PER_HEAD.replace("\"per_head\"", "\"actual_total\""));
+        assert!(msg.contains("与内置计算值重名"), "{msg}");
+        let msg = figure_error(&format!("{PER_HEAD}{PER_HEAD}"));
+        assert!(msg.contains("「per_head」重复"), "{msg}");
+        let msg = figure_error(&PER_HEAD.replace("\"per_head\"", "\"per-head\""));
+        assert!(msg.contains("只能由英文字母、数字和下划线组成"), "{msg}");
+        let msg = figure_error(&PER_HEAD.replace("staff_actual", "staff_magic"));
+        assert!(msg.contains("不存在的计算值 staff_magic"), "{msg}");
+        // The column of the unknown name.
+        let column = "expr = \"actual_total / ".chars().count() + 1;
+        assert!(msg.contains(&format!(":{column}\n")), "{msg}");
+        let msg =
+            figure_error(&PER_HEAD.replace("kind = \"money\"", "kind = \"number\"\ndecimals = 11"));
+        assert!(msg.contains("最多 10 位小数"), "{msg}");
+        let msg =
+            figure_error(&PER_HEAD.replace("kind = \"money\"", "kind = \"money\"\ndecimals = 1"));
+        assert!(msg.contains("decimals 只能为 2"), "{msg}");
+    }
+
+    #[test]
+    fn cycles_are_refused_and_order_follows_inputs() {
+        let figure = |id: &str, expr: &str| {
+            format!(
+                "[[figures]]\nid = \"{id}\"\nlabel = \"{id}\"\nkind = \"number\"\nexpr = \"{expr}\"\n"
+            )
+        };
+        let cyclic = [figure("a", "b + 1"), figure("b", "c * 2"), figure("c", "a")].concat();
+        let msg = figure_error(&cyclic);
+        assert!(msg.contains("循环引用：a → b → c → a"), "{msg}");
+        let msg = figure_error(&figure("a", "a"));
+        assert!(msg.contains("循环引用：a → a"), "{msg}");
+        let ok = [
+            figure("a", "b + c"),
+            figure("b", "c * 2"),
+            figure("c", "actual_total"),
+        ]
+        .concat();
+        let p = hunan_with(&ok, "", "").unwrap();
+        let ids: Vec<&str> = p.figures.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, ["c", "b", "a"]);
     }
 
     #[test]

@@ -22,10 +22,10 @@ pub struct Meta {
     pub unit: String,
     /// 「2024」
     pub year: String,
-    /// Report date as printed, 「2025年5月1日」.
+    /// Report date as printed, 「2025年5月1日」; empty when the facts give none.
     pub date: String,
-    /// ISO date for PDF metadata, 「2025-05-01」.
-    pub date_iso: String,
+    /// ISO date for PDF metadata, 「2025-05-01」; without it the PDF has no date.
+    pub date_iso: Option<String>,
     /// Whether to print the cover and table of contents.
     pub front_matter: bool,
 }

@@ -622,7 +622,7 @@ reason = "获省级表彰"
     fn sheet_for(framework: &str, facts_text: &str) -> Result<ScoreSheet> {
         let fw = Framework::parse(std::path::Path::new("fw.toml"), framework).unwrap();
         let facts = FactsFile::parse(std::path::Path::new("f.toml"), facts_text.into())?;
-        let figures = Figures::compute(&facts);
+        let figures = Figures::compute(&facts, &[]);
         ScoreSheet::compute(&fw, &facts, &figures)
     }
 

@@ -34,10 +34,13 @@ struct View<'a> {
     year: i32,
     unit: &'a Unit,
     /// Every available count and percentage; a template tests `{% if f.x %}`.
-    f: BTreeMap<&'static str, String>,
+    f: BTreeMap<&'a str, String>,
     /// Every available amount in 万元.
-    money: BTreeMap<&'static str, String>,
-    staffing: StaffingView<'a>,
+    money: BTreeMap<&'a str, String>,
+    /// Absent when the facts have no `[staffing]`, so a template that needs
+    /// it fails naming it rather than printing blanks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    staffing: Option<StaffingView<'a>>,
     projects: Vec<ProjectView<'a>>,
     three_public: Vec<ThreePublicView>,
     /// Whether the facts report government procurement.
@@ -71,7 +74,9 @@ struct ProjectView<'a> {
 #[derive(Serialize)]
 struct ThreePublicView {
     name: &'static str,
-    previous: String,
+    /// Absent when the facts do not give last year's amount.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    previous: Option<String>,
     budget: String,
     actual: String,
 }
@@ -121,7 +126,7 @@ struct GradeView<'a> {
 impl<'a> View<'a> {
     fn new(
         file: &'a FactsFile,
-        figures: &Figures,
+        figures: &'a Figures,
         framework: &'a Framework,
         sheet: &'a ScoreSheet,
         grouped: bool,
@@ -135,17 +140,16 @@ impl<'a> View<'a> {
             let shown = display::figure(figure.kind, value, grouped);
             match figure.kind {
                 Kind::Money => amounts.insert(id, shown),
-                Kind::Percent | Kind::Count => f.insert(id, shown),
+                Kind::Percent | Kind::Count | Kind::Number => f.insert(id, shown),
             };
         }
-        let s = &facts.staffing;
-        let staffing = StaffingView {
+        let staffing = facts.staffing.as_ref().map(|s| StaffingView {
             categories: &s.categories,
             establishment: f.get("staff_establishment").cloned(),
             actual: f.get("staff_actual").cloned(),
             temporary: s.temporary,
             retired: s.retired,
-        };
+        });
         let projects = facts
             .projects
             .iter()
@@ -162,7 +166,7 @@ impl<'a> View<'a> {
             .into_iter()
             .map(|(name, i)| ThreePublicView {
                 name,
-                previous: money(i.previous),
+                previous: i.previous.map(money),
                 budget: money(i.budget),
                 actual: money(i.actual),
             })

@@ -171,7 +171,7 @@ impl Tables<'_> {
         for (name, item) in f.three_public.items() {
             rows.push(vec![
                 format!("“三公”经费：{name}"),
-                money(item.previous),
+                item.previous.map(money).unwrap_or_else(|| "—".into()),
                 money(item.budget),
                 money(item.actual),
             ]);

@@ -151,7 +151,7 @@ pub struct Typeset<'a> {
     main: Cow<'a, str>,
     /// The report as JSON, served as `/data.json`.
     data: String,
-    date_iso: String,
+    date_iso: Option<String>,
     /// The PDF's document id.
     ident: String,
     archive: Option<Archive>,
@@ -190,10 +190,16 @@ impl<'a> Typeset<'a> {
     /// Lays out and writes the PDF. With `max_pages` the profile is not
     /// trusted: plugins are refused and a longer document is an error.
     pub fn run(&self, max_pages: Option<usize>) -> Result<(Vec<u8>, Vec<Diagnostic>), RenderError> {
-        let date = NaiveDate::parse_from_str(&self.date_iso, "%Y-%m-%d")
-            .ok()
-            .and_then(|d| Datetime::from_ymd_hms(d.year(), d.month() as u8, d.day() as u8, 0, 0, 0))
-            .ok_or_else(|| RenderError::BadDate(self.date_iso.clone()))?;
+        let date = (self.date_iso.as_ref())
+            .map(|iso| {
+                NaiveDate::parse_from_str(iso, "%Y-%m-%d")
+                    .ok()
+                    .and_then(|d| {
+                        Datetime::from_ymd_hms(d.year(), d.month() as u8, d.day() as u8, 0, 0, 0)
+                    })
+                    .ok_or_else(|| RenderError::BadDate(iso.clone()))
+            })
+            .transpose()?;
         if max_pages.is_some() {
             refuse_plugins(&self.files)?;
         }
@@ -241,7 +247,7 @@ impl<'a> Typeset<'a> {
         let options = PdfOptions {
             ident: Smart::Custom(self.ident.clone()),
             creator: Smart::Custom(Some("zpbg".to_owned())),
-            timestamp: Some(Timestamp::new_utc(date)),
+            timestamp: date.map(Timestamp::new_utc),
             standards,
             ..PdfOptions::default()
         };

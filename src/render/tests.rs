@@ -41,7 +41,7 @@ fn meta(unit: &str) -> Meta {
         unit: s(unit),
         year: s("2024"),
         date: s("2025年5月1日"),
-        date_iso: s("2025-05-01"),
+        date_iso: Some(s("2025-05-01")),
         front_matter: true,
     }
 }

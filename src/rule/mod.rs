@@ -94,18 +94,10 @@ impl Rule {
         self.kind().figure()
     }
 
-    /// Checks that the figure exists, then the kind's own parameters.
-    /// `Err` is the message, said of the leaf.
+    /// Checks the kind's own parameters; `Err` is the message, said of the
+    /// leaf. Whether its figure exists is checked when the profile loads,
+    /// since a profile may declare figures of its own.
     pub fn check(&self, weight: Decimal) -> Result<(), String> {
-        if let Some(figure) = self.figure()
-            && !figures::exists(figure)
-        {
-            let known: Vec<&str> = figures::CATALOGUE.iter().map(|d| d.id).collect();
-            return Err(format!(
-                "计分规则引用了不存在的计算值 {figure}。可用的有：{}。",
-                known.join(", ")
-            ));
-        }
         self.kind().check(weight)
     }
 
@@ -221,7 +213,7 @@ fn from_figure(
     let x = inputs.figures.require(figure)?;
     let fig = inputs.figures.get(figure).expect("required figure exists");
     let shown = display(x, fig.kind, "");
-    let (score, reason) = apply(x, fig.label, &shown).map_err(Problem::Framework)?;
+    let (score, reason) = apply(x, &fig.label, &shown).map_err(Problem::Framework)?;
     Ok(Finding {
         score,
         target,
@@ -278,6 +270,7 @@ fn display(x: Decimal, kind: figures::Kind, unit: &str) -> String {
         figures::Kind::Percent => num::percent(x),
         figures::Kind::Money => format!("{}万元", num::money(x, false)),
         figures::Kind::Count => format!("{}{unit}", x.normalize()),
+        figures::Kind::Number => format!("{x}{unit}"),
     }
 }
 
@@ -293,8 +286,18 @@ pub(crate) mod tests {
     /// Scores `rule` for a leaf 「指标」 (id `x`) of `weight`, with the facts'
     /// `[assess.x]` written as `assessment` and the figures of the minimal facts.
     pub fn assess(rule: &str, weight: &str, assessment: &str) -> Result<Finding, Problem> {
+        assess_with(rule, weight, assessment, &[])
+    }
+
+    /// [`assess`] with figures a profile declares.
+    pub fn assess_with(
+        rule: &str,
+        weight: &str,
+        assessment: &str,
+        declared: &[figures::Declared],
+    ) -> Result<Finding, Problem> {
         let facts = FactsFile::parse(std::path::Path::new("f.toml"), MINIMAL.into()).unwrap();
-        let figures = Figures::compute(&facts);
+        let figures = Figures::compute(&facts, declared);
         let assessment: Assessment = toml::from_str(assessment).unwrap();
         let inputs = Inputs {
             indicator: Indicator {
@@ -347,10 +350,21 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn a_figure_must_exist() {
-        let rule = parse_rule(r#"{ kind = "linear", figure = "budget_magic", per_point = 1 }"#);
-        let msg = rule.check(Decimal::TEN).unwrap_err();
-        assert!(msg.contains("不存在的计算值 budget_magic"), "{msg}");
+    fn a_bands_rule_reads_a_profile_figure() {
+        // The minimal facts: 9 staff, 全年执行数 48 + 9.5 = 57.5 万元.
+        let declared = [figures::Declared {
+            id: "per_head".into(),
+            label: "人均支出".into(),
+            kind: figures::Kind::Number,
+            formula: crate::expr::Formula::parse("actual_total / staff_actual").unwrap(),
+            decimals: 1,
+        }];
+        let bands = r#"{ kind = "bands", figure = "per_head", bands = [{ to = 6, score = 2 }, { from = 6, from_open = true, score = 1 }] }"#;
+        let finding = assess_with(bands, "2", "", &declared).ok().unwrap();
+        // 57.5 / 9 = 6.388… → 6.4, in the second band.
+        assert_eq!(finding.score, dec("1"));
+        assert_eq!(finding.actual, "6.4");
+        assert!(finding.basis.starts_with("人均支出"), "{}", finding.basis);
     }
 
     #[test]

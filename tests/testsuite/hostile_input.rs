@@ -26,7 +26,7 @@ fn run(text: &str) {
     };
     for id in Profile::builtin_ids() {
         let profile = Profile::builtin(id).unwrap();
-        let figures = Figures::compute(&facts);
+        let figures = Figures::compute(&facts, &profile.figures);
         if ScoreSheet::compute(&profile.framework, &facts, &figures).is_ok() {
             let _ = zpbg::pipeline::build(&profile, &facts, None);
         }
