@@ -32,8 +32,13 @@ fn blocks(blocks: &[Block]) -> String {
                 out.push('\n');
                 out.push_str(&t.header.join("\t"));
                 out.push('\n');
-                for row in &t.rows {
-                    out.push_str(&row.join("\t"));
+                for (i, row) in t.rows.iter().enumerate() {
+                    // A merged group cell shows once, on its first row.
+                    let covered = t.spans.get(i) == Some(&0);
+                    let cells = row.iter().enumerate().map(|(c, cell)| {
+                        if c == 0 && covered { "" } else { cell.as_str() }
+                    });
+                    out.push_str(&cells.collect::<Vec<_>>().join("\t"));
                     out.push('\n');
                 }
             }
@@ -68,6 +73,8 @@ mod tests {
                 header: vec!["甲".into(), "乙".into()],
                 rows: vec![vec!["1".into(), "2".into()]],
                 align: vec!["left".into(), "right".into()],
+                spans: Vec::new(),
+                totals: false,
             })]),
         ]);
         assert_eq!(text, "一、概况\n　　正文。\n\n表\n甲\t乙\n1\t2\n");
