@@ -79,4 +79,20 @@ mod tests {
         ]);
         assert_eq!(text, "一、概况\n　　正文。\n\n表\n甲\t乙\n1\t2\n");
     }
+
+    #[test]
+    fn a_merged_group_cell_shows_once() {
+        let table = Table {
+            caption: "表".into(),
+            header: vec!["类".into(), "数".into()],
+            rows: [["甲", "1"], ["甲", "2"], ["合计", "3"]]
+                .map(|r| r.map(String::from).to_vec())
+                .to_vec(),
+            align: vec!["left".into(), "right".into()],
+            spans: vec![2, 0, 1],
+            totals: true,
+        };
+        let text = blocks(&[Block::Table(table)]);
+        assert_eq!(text, "表\n类\t数\n甲\t1\n\t2\n合计\t3\n");
+    }
 }

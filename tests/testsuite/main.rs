@@ -6,6 +6,7 @@ mod harness;
 mod batch;
 mod check;
 mod cli;
+mod declared;
 mod golden;
 mod hardening_files;
 mod hardening_limits;
