@@ -166,3 +166,17 @@ fn read_lines(path: &Path, start: &str) -> usize {
         .unwrap()
         + 1
 }
+
+#[test]
+fn an_unknown_table_lists_the_builtin_and_declared_ones() {
+    let dir = scratch("unknown-table");
+    let profile = profile(&dir, "= 表\n\n::table trainings\n", None);
+    let out = generate(&facts(&dir, RECORDS), &profile, &dir.join("out.pdf"));
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("「trainings」"), "{err}");
+    assert!(
+        err.contains("first_level、indicators、basic_data、training"),
+        "{err}"
+    );
+}
