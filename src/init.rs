@@ -139,9 +139,11 @@ pub fn facts_template(profile: &Profile) -> String {
 /// empty list, which prints nothing until filled in; tables are a commented
 /// record to copy.
 fn declared_blocks(profile: &Profile, out: &mut String) {
-    out.push_str(
-        "\n# ── 只有人能写的文字：一段写成 \"……\"，多段写成 [\"……\", \"……\"] ──────\n[text]\n",
-    );
+    if !profile.text.is_empty() {
+        out.push_str(
+            "\n# ── 只有人能写的文字：一段写成 \"……\"，多段写成 [\"……\", \"……\"] ──────\n[text]\n",
+        );
+    }
     for spec in &profile.text {
         let need = if spec.required { "必填" } else { "选填" };
         writeln!(out, "# {}（{need}）：{}", spec.title, spec.description).ok();

@@ -180,3 +180,40 @@ fn an_unknown_table_lists_the_builtin_and_declared_ones() {
         "{err}"
     );
 }
+
+#[test]
+fn init_writes_the_declared_blocks_and_a_record_to_fill_in() {
+    let dir = scratch("init");
+    let profile = profile(&dir, SECTION, None);
+    let out = zpbg(&["init", "--profile", profile.to_str().unwrap()]);
+    assert_ok(&out);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("# 厉行节约保障措施（必填）：本年度厉行节约、降低行政成本采取的措施。"),
+        "{text}"
+    );
+    assert!(
+        text.contains("thrift = [\"（请填写厉行节约保障措施。）\"]"),
+        "{text}"
+    );
+    assert!(text.contains("# [[tables.training]]"), "{text}");
+    assert!(
+        text.contains("# people = 0  # 人次：integer（整数）"),
+        "{text}"
+    );
+    // Uncommenting the example record gives a file that renders.
+    let mut in_table = false;
+    let filled: Vec<&str> = text
+        .lines()
+        .map(|line| {
+            in_table = (in_table && !line.is_empty()) || line == "# [[tables.training]]";
+            if in_table { &line[2..] } else { line }
+        })
+        .collect();
+    let facts_path = dir.join("facts.toml");
+    std::fs::write(&facts_path, filled.join("\n")).unwrap();
+    let pdf = dir.join("out.pdf");
+    assert_ok(&generate(&facts_path, &profile, &pdf));
+    let text = pdf_text(&pdf);
+    assert!(text.contains("培训合计"), "{text}");
+}
