@@ -135,7 +135,7 @@ fn table(
     let mut rows = Vec::with_capacity(records.len() + 1);
     let mut sums = vec![Decimal::ZERO; spec.columns.len()];
     for (i, record) in records.iter().enumerate() {
-        let at = |key: &str| record_offset(&facts.text, &spec.id, i, key);
+        let at = |key: &str| numbers::offset_of_record(&facts.text, &["tables", &spec.id], i, key);
         let field = |key: &str| format!("tables.{}[{}].{key}", spec.id, i + 1);
         let error = |key: &str, message: String| {
             facts.fact_error(
@@ -189,8 +189,8 @@ fn table(
         }
         rows.push(row);
     }
-    let first_groups = spec.columns[0].group;
-    let spans = if first_groups {
+    // The group column merges data rows only; a totals row stands alone.
+    let mut spans = if spec.columns[0].group {
         group_spans(&rows)
     } else {
         Vec::new()
@@ -210,10 +210,9 @@ fn table(
             .collect();
         row[0] = label.clone();
         rows.push(row);
-    }
-    let mut spans = spans;
-    if first_groups && totals.is_some() {
-        spans.push(1);
+        if !spans.is_empty() {
+            spans.push(1);
+        }
     }
     Ok(Table {
         caption: spec.title.clone(),
@@ -223,11 +222,6 @@ fn table(
         spans,
         totals: totals.is_some(),
     })
-}
-
-/// Byte offset of a record's cell (or of the record) for messages.
-fn record_offset(text: &str, id: &str, index: usize, key: &str) -> Option<usize> {
-    numbers::offset_of_record(text, &["tables", id], index, key)
 }
 
 /// Reads one cell by its column's type. Amounts and integers come back as
