@@ -28,7 +28,6 @@ pub struct Declared {
 /// what templates and the layout read.
 pub fn read(profile: &Profile, facts: &FactsFile) -> Result<Declared> {
     let f = &facts.data;
-    let declared_text = || names(profile.text.iter().map(|t| t.name.as_str()));
     if let Some(key) = f
         .text
         .keys()
@@ -40,7 +39,7 @@ pub fn read(profile: &Profile, facts: &FactsFile) -> Result<Declared> {
             format!(
                 "模板配置「{}」没有声明文字块「{key}」；可写的文字块：{}。",
                 profile.id,
-                declared_text()
+                names(profile.text.iter().map(|t| t.name.as_str()))
             ),
         ));
     }
