@@ -580,6 +580,8 @@ impl Summary {
             rows: self.rows.iter().map(|r| self.cells(r)).collect(),
             header,
             align,
+            spans: Vec::new(),
+            totals: false,
         }));
         if !self.failed.is_empty() {
             blocks.push(Block::Table(Table {
@@ -591,9 +593,12 @@ impl Summary {
                     .map(|f| vec![f.facts.clone(), f.reason.clone()])
                     .collect(),
                 align: vec!["left".into(), "left".into()],
+                spans: Vec::new(),
+                totals: false,
             }));
         }
         let data = ReportData {
+            tables: Default::default(),
             meta: Meta {
                 title,
                 unit: String::new(),

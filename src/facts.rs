@@ -51,9 +51,17 @@ pub struct Facts {
     /// The assessor's findings for framework indicators, by indicator id.
     #[serde(default)]
     pub assess: BTreeMap<String, Spanned<Assessment>>,
-    /// Free text only people can write.
+    /// Free text only people can write: the blocks the profile declares,
+    /// each a paragraph or a list of them (checked in `declared`).
     #[serde(default)]
-    pub text: FreeText,
+    pub text: BTreeMap<String, toml::Value>,
+    /// Problems the unit names itself, each with its cause and measure.
+    #[serde(default)]
+    pub problems: Vec<Problem>,
+    /// Records of the tables the profile declares, by table id (checked in
+    /// `declared`).
+    #[serde(default)]
+    pub tables: BTreeMap<String, Vec<toml::Table>>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -403,31 +411,6 @@ pub struct Survey {
     pub satisfied: u32,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct FreeText {
-    /// 部门绩效情况: what the unit did this year, one paragraph each.
-    #[serde(default)]
-    pub performance: Vec<String>,
-    /// Problems the unit names itself, each with its cause and measure.
-    #[serde(default)]
-    pub problems: Vec<Problem>,
-    /// 自评结果应用 paragraphs.
-    #[serde(default)]
-    pub application: Vec<String>,
-    /// 公开情况 paragraphs.
-    #[serde(default)]
-    pub publicity: Vec<String>,
-    /// 有关建议 to the finance bureau or higher levels.
-    #[serde(default)]
-    pub suggestions: Vec<String>,
-    /// 其他需要说明的情况.
-    #[serde(default)]
-    pub other: Vec<String>,
-    /// 厉行节约保障措施.
-    pub thrift: Option<String>,
-}
-
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Problem {
@@ -515,7 +498,7 @@ impl FactsFile {
         out
     }
 
-    fn fact_error(&self, offset: Option<usize>, field: &str, message: String) -> Error {
+    pub(crate) fn fact_error(&self, offset: Option<usize>, field: &str, message: String) -> Error {
         Error::Fact {
             location: offset.map(|o| self.location(o)),
             file: self.path.clone(),
@@ -529,6 +512,15 @@ impl FactsFile {
         let f = &self.data;
         if f.unit.name.trim().is_empty() {
             return Err(self.fact_error(None, "unit.name", "单位名称不能为空。".into()));
+        }
+        // Problems used to live under [text]; say where they went rather
+        // than calling them an undeclared text block.
+        if f.text.contains_key("problems") {
+            return Err(self.fact_error(
+                numbers::offset_of(&self.text, &["text", "problems"]),
+                "text.problems",
+                "问题清单已移出 [text]：请把 [[text.problems]] 改写为 [[problems]]（字段 problem、cause、measure 不变）。".into(),
+            ));
         }
         // Refused rather than dropped: a control character (an escape
         // sequence, a bell, a form feed) is never meant, and only the unit
@@ -835,6 +827,18 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(msg.contains("缺少必填字段 budget_full"), "{msg}");
+    }
+
+    #[test]
+    fn problems_under_text_say_where_they_moved() {
+        let text = format!("{MINIMAL}[[text.problems]]\nproblem = \"a\"\nmeasure = \"b\"\n");
+        let msg = FactsFile::parse(Path::new("t.toml"), text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("[[problems]]") && msg.contains("t.toml:"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::facts::FactsFile;
 use crate::figures::Figures;
 use crate::framework::{NaPolicy, Node};
 use crate::num;
-use crate::profile::Profile;
+use crate::profile::{ColumnType, Profile};
 use crate::rule::Rule;
 
 /// What every profile needs: the unit, money, staffing and text.
@@ -108,19 +108,6 @@ key_projects = 0                           # 部门重点绩效评价项目数
 key_evaluated = 0                          # 已完成重点评价的项目数
 suggestions = 0                            # 评价提出的意见建议数
 adopted = 0                                # 其中已采纳的
-
-# ── 只有人能写的文字 ─────────────────────────────────────────
-[text]
-performance = ["（请概述本年度主要工作及成效。）"]   # 部门绩效情况，每段一项
-application = []                           # 自评结果应用情况
-publicity = []                             # 公开情况
-suggestions = []                           # 有关建议
-other = []                                 # 其他需要说明的情况
-
-# [[text.problems]]                        # 单位自己发现的问题，可多节
-# problem = "问题"
-# cause = "原因"
-# measure = "改进措施"
 "#;
 
 /// The facts file for `profile`, ready to fill in and render.
@@ -132,6 +119,7 @@ pub fn facts_template(profile: &Profile) -> String {
         profile.name, profile.id
     );
     out.push_str(BASE);
+    declared_blocks(profile, &mut out);
     out.push_str("\n# ── 评价指标 ─────────────────────────────────────────────────\n");
     for node in &profile.framework.roots {
         indicator_blocks(node, &mut out);
@@ -144,6 +132,65 @@ pub fn facts_template(profile: &Profile) -> String {
         not_applicable_blocks(&profile.framework.roots, &figures, &mut out);
     }
     out
+}
+
+/// The text blocks and tables the profile declares, and the unit's own
+/// problems. Required text gets a placeholder to replace; optional text is an
+/// empty list, which prints nothing until filled in; tables are a commented
+/// record to copy.
+fn declared_blocks(profile: &Profile, out: &mut String) {
+    if !profile.text.is_empty() {
+        out.push_str(
+            "\n# ── 只有人能写的文字：一段写成 \"……\"，多段写成 [\"……\", \"……\"] ──────\n[text]\n",
+        );
+    }
+    for spec in &profile.text {
+        let need = if spec.required { "必填" } else { "选填" };
+        writeln!(out, "# {}（{need}）：{}", spec.title, spec.description).ok();
+        if spec.required {
+            writeln!(out, "{} = [\"（请填写{}。）\"]", spec.name, spec.title).ok();
+        } else {
+            writeln!(out, "{} = []", spec.name).ok();
+        }
+    }
+    out.push_str(
+        "\n# [[problems]]                             # 单位自己发现的问题，可多节\n\
+         # problem = \"问题\"\n\
+         # cause = \"原因\"\n\
+         # measure = \"改进措施\"\n",
+    );
+    for table in &profile.tables {
+        writeln!(
+            out,
+            "\n# ── 表格「{}」：每行一节，去掉 # 后填写，可多节 ──\n# [[tables.{}]]",
+            table.title, table.id
+        )
+        .ok();
+        for column in &table.columns {
+            let example = match column.kind {
+                ColumnType::Text => "\"……\"",
+                ColumnType::Amount => "0.00",
+                ColumnType::Percent => "100.00",
+                ColumnType::Integer => "0",
+                ColumnType::Date => "2025-12-31",
+            };
+            let mut notes = vec![column.kind.name().to_string()];
+            if column.group {
+                notes.push("相邻相同的值合并为一格".into());
+            }
+            if column.optional {
+                notes.push("可不填".into());
+            }
+            writeln!(
+                out,
+                "# {} = {example}  # {}：{}",
+                column.key,
+                column.title,
+                notes.join("，")
+            )
+            .ok();
+        }
+    }
 }
 
 fn indicator_blocks(node: &Node, out: &mut String) {
@@ -224,6 +271,7 @@ mod tests {
             )
             .unwrap_or_else(|e| panic!("{id}: {e}\n{text}"));
             assert!(sheet.total > Decimal::ZERO, "{id}");
+            crate::declared::read(&profile, &file).unwrap_or_else(|e| panic!("{id}: {e}"));
         }
     }
 }

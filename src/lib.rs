@@ -3,6 +3,7 @@
 pub mod annex;
 pub mod batch;
 pub mod check;
+pub mod declared;
 pub mod display;
 pub mod error;
 pub mod export;

@@ -45,6 +45,20 @@ pub fn offset_of(text: &str, path: &[&str]) -> Option<usize> {
     current.get(*last).map(|v| v.span().start)
 }
 
+/// Byte offset of `key` in record `index` (from 0) of the array of tables
+/// at `path`, or of the record itself when it lacks the key.
+pub fn offset_of_record(text: &str, path: &[&str], index: usize, key: &str) -> Option<usize> {
+    let table = DeTable::parse(text).ok()?;
+    let (last, tables) = path.split_last()?;
+    let mut current = table.get_ref();
+    for k in tables {
+        current = current.get(*k)?.get_ref().as_table()?;
+    }
+    let record = current.get(*last)?.get_ref().as_array()?.get(index)?;
+    let cell = record.get_ref().as_table().and_then(|r| r.get(key));
+    Some(cell.unwrap_or(record).span().start)
+}
+
 fn join(path: &str, key: &str) -> String {
     if path.is_empty() {
         key.to_string()

@@ -3,6 +3,7 @@
 //! sees the previous stages' outputs.
 
 use crate::annex;
+use crate::declared;
 use crate::error::{Error, Result};
 use crate::facts::FactsFile;
 use crate::figures::Figures;
@@ -79,14 +80,15 @@ pub fn build_with(
     }
     let figures = Figures::compute(facts, &profile.figures);
     let sheet = ScoreSheet::compute(&profile.framework, facts, &figures)?;
+    let declared = declared::read(profile, facts)?;
     let tera = narrative::engine(profile)?;
     let mut sections = narrative::sections(
         profile,
         &tera,
         facts,
         &figures,
-        &profile.framework,
         &sheet,
+        &declared,
         on_template,
     )?;
     if let Some(id) = section {
@@ -109,6 +111,7 @@ pub fn build_with(
             .is_none()
             .then(|| annex::build(profile, facts, &figures, &sheet, date)),
         sections,
+        tables: declared.tables,
     };
     Ok(Built {
         sheet,
@@ -136,6 +139,9 @@ pub fn verify(report: &Built, profile: &Profile, facts: &FactsFile) -> Result<()
 
 /// Scores without writing the narrative or laying anything out.
 pub fn score_only(profile: &Profile, facts: &FactsFile) -> Result<ScoreSheet> {
+    // The declared text and tables are checked too, so `score` refuses
+    // the facts `gen` would.
+    declared::read(profile, facts)?;
     let figures = Figures::compute(facts, &profile.figures);
     ScoreSheet::compute(&profile.framework, facts, &figures)
 }

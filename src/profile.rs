@@ -35,6 +35,10 @@ struct ProfileToml {
     sections: Vec<SectionSpec>,
     #[serde(default)]
     figures: Vec<Spanned<FigureSpec>>,
+    #[serde(default)]
+    text: Vec<TextSpec>,
+    #[serde(default)]
+    tables: Vec<TableSpec>,
 }
 
 /// A derived figure as `[[figures]]` declares it.
@@ -60,6 +64,79 @@ const MAX_FIGURE_DECIMALS: u32 = 10;
 /// Most figures a profile may declare. Ordering them walks from a figure
 /// into the figures it reads, so this bounds how deep that goes.
 const MAX_FIGURES: usize = 256;
+
+/// A free text block a facts file may carry under `[text]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextSpec {
+    /// Its key under `[text]` and in the templates' `text`.
+    pub name: String,
+    /// Heading a template may print above it.
+    pub title: String,
+    #[serde(default)]
+    pub required: bool,
+    /// One line telling the unit what to write, for `init`.
+    #[serde(default)]
+    pub description: String,
+}
+
+/// A table a facts file fills with `[[tables.<id>]]` records.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableSpec {
+    /// Facts key, `::table <id>` and `data.tables.<id>`.
+    pub id: String,
+    /// Caption printed above the table.
+    pub title: String,
+    /// Label of a totals row, when the table has one.
+    pub totals: Option<String>,
+    pub columns: Vec<ColumnSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnSpec {
+    /// Key of the cell in each record.
+    pub key: String,
+    pub title: String,
+    #[serde(rename = "type")]
+    pub kind: ColumnType,
+    /// Equal consecutive cells merge into one; first column only.
+    #[serde(default)]
+    pub group: bool,
+    #[serde(default)]
+    pub optional: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ColumnType {
+    Text,
+    /// 万元, printed like every other amount of the report.
+    Amount,
+    /// A number already in percent.
+    Percent,
+    Integer,
+    /// A TOML date, printed 2025年6月30日.
+    Date,
+}
+
+impl ColumnType {
+    /// Its name in profile.toml, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            ColumnType::Text => "text（文字）",
+            ColumnType::Amount => "amount（金额，万元）",
+            ColumnType::Percent => "percent（百分比数值）",
+            ColumnType::Integer => "integer（整数）",
+            ColumnType::Date => "date（日期）",
+        }
+    }
+}
+
+/// Tables `::table` builds from the score sheet and figures; a profile's own
+/// table may not take one of these names.
+pub const BUILTIN_TABLES: &[&str] = &["first_level", "indicators", "basic_data"];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -95,6 +172,10 @@ pub struct Profile {
     pub money_grouping: bool,
     pub annex: AnnexSpec,
     pub sections: Vec<SectionSpec>,
+    /// Text blocks the facts may carry, in the order templates list them.
+    pub text: Vec<TextSpec>,
+    /// Tables the facts may fill, in declared order.
+    pub tables: Vec<TableSpec>,
     pub framework: Framework,
     /// The figures the profile derives itself, after the built-in ones.
     pub figures: Vec<Declared>,
@@ -202,6 +283,7 @@ impl Profile {
         if let Some(dup) = ids.windows(2).find(|w| w[0] == w[1]) {
             return Err(error(format!("章节 id「{}」重复。", dup[0])));
         }
+        check_declarations(&manifest).map_err(error)?;
         if !files.contains_key(&manifest.main) {
             return Err(error(format!("缺少排版入口文件 {}。", manifest.main)));
         }
@@ -222,6 +304,8 @@ impl Profile {
             money_grouping: manifest.money_grouping,
             annex: manifest.annex,
             sections: manifest.sections,
+            text: manifest.text,
+            tables: manifest.tables,
             framework,
             figures,
             templates,
@@ -466,6 +550,44 @@ fn check_rule_figures(framework: &Framework, declared: &[Declared]) -> Result<()
     walk(framework, &framework.roots, declared)
 }
 
+/// The declared text blocks and tables must be unambiguous: unique names,
+/// no table named like a built-in one, a group column only first.
+fn check_declarations(manifest: &ProfileToml) -> std::result::Result<(), String> {
+    fn duplicate<'a>(names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+        let mut names: Vec<&str> = names.collect();
+        names.sort_unstable();
+        names.windows(2).find(|w| w[0] == w[1]).map(|w| w[0])
+    }
+    if let Some(dup) = duplicate(manifest.text.iter().map(|t| t.name.as_str())) {
+        return Err(format!("文字块 name「{dup}」重复。"));
+    }
+    if let Some(dup) = duplicate(manifest.tables.iter().map(|t| t.id.as_str())) {
+        return Err(format!("表格 id「{dup}」重复。"));
+    }
+    for table in &manifest.tables {
+        if BUILTIN_TABLES.contains(&table.id.as_str()) {
+            return Err(format!(
+                "表格 id「{}」与内置表格同名；内置表格：{}。请换一个 id。",
+                table.id,
+                BUILTIN_TABLES.join("、")
+            ));
+        }
+        if table.columns.is_empty() {
+            return Err(format!("表格「{}」没有列（columns）。", table.id));
+        }
+        if let Some(dup) = duplicate(table.columns.iter().map(|c| c.key.as_str())) {
+            return Err(format!("表格「{}」的列 key「{dup}」重复。", table.id));
+        }
+        if let Some(col) = table.columns.iter().skip(1).find(|c| c.group) {
+            return Err(format!(
+                "表格「{}」的列「{}」设了 group = true；只有第一列可以合并单元格。",
+                table.id, col.key
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Replaces `{year}` and `{unit}` in a title pattern of `profile.toml`.
 fn fill_pattern(pattern: &str, year: i32, unit: &str) -> String {
     pattern
@@ -684,6 +806,29 @@ expr = "actual_total / staff_actual"
         let p = hunan_with(&ok, "", "").unwrap();
         let ids: Vec<&str> = p.figures.iter().map(|d| d.id.as_str()).collect();
         assert_eq!(ids, ["c", "b", "a"]);
+    }
+
+    #[test]
+    fn declared_tables_must_not_shadow_builtins_or_group_late() {
+        let manifest = |tables: &str| -> ProfileToml {
+            toml::from_str(&format!(
+                "name = \"n\"\ntitle = \"t\"\nframework = \"f\"\nmain = \"m\"\n\
+                 sections = []\n[annex]\nlabel = \"l\"\ntitle = \"t\"\n{tables}"
+            ))
+            .unwrap()
+        };
+        let shadow = manifest(
+            "[[tables]]\nid = \"indicators\"\ntitle = \"t\"\n\
+             columns = [{ key = \"a\", title = \"A\", type = \"text\" }]\n",
+        );
+        let msg = check_declarations(&shadow).unwrap_err();
+        assert!(msg.contains("indicators") && msg.contains("内置"), "{msg}");
+        let late = manifest(
+            "[[tables]]\nid = \"x\"\ntitle = \"t\"\ncolumns = [\n\
+             { key = \"a\", title = \"A\", type = \"text\" },\n\
+             { key = \"b\", title = \"B\", type = \"text\", group = true }]\n",
+        );
+        assert!(check_declarations(&late).unwrap_err().contains("第一列"));
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! only lays this out; it never computes or evaluates anything, so no user
 //! text can become Typst code.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 /// Everything one PDF shows, handed to the Typst template as `/data.json`.
@@ -13,6 +15,9 @@ pub struct ReportData {
     pub sections: Vec<Section>,
     /// The annex score table; absent when previewing a single section.
     pub annex: Option<Annex>,
+    /// Every table the profile declares, by id, so its layout can place one
+    /// anywhere (the annex, say) with one call.
+    pub tables: BTreeMap<String, Table>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -59,6 +64,12 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
     /// Per column: "left", "center" or "right".
     pub align: Vec<String>,
+    /// Rows each first-column cell spans when that column groups: the first
+    /// row of a run of equal values spans the run, the rest are 0 (covered).
+    /// Empty: no merging.
+    pub spans: Vec<usize>,
+    /// Whether the last row is a totals row, printed in bold.
+    pub totals: bool,
 }
 
 /// 附件：部门整体支出绩效自评表.

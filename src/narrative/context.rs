@@ -9,22 +9,24 @@ use serde::Serialize;
 use tera::Context;
 
 use super::chinese_number;
+use crate::declared::Declared;
 use crate::display;
-use crate::facts::{FactsFile, FreeText, Goal, StaffCategory, Unit};
+use crate::facts::{FactsFile, Goal, StaffCategory, Unit};
 use crate::figures::{Figures, Kind};
 use crate::framework::Framework;
 use crate::num;
+use crate::profile::Profile;
 use crate::scoring::{NotApplicable, ScoreSheet, Scored};
 
 /// The tera context every section template of one report is rendered with.
 pub(super) fn context(
     file: &FactsFile,
     figures: &Figures,
-    framework: &Framework,
     sheet: &ScoreSheet,
-    grouped: bool,
+    profile: &Profile,
+    declared: &Declared,
 ) -> Context {
-    let view = View::new(file, figures, framework, sheet, grouped);
+    let view = View::new(file, figures, &profile.framework, sheet, profile, declared);
     Context::from_serialize(&view).expect("the template view always serialises")
 }
 
@@ -48,7 +50,10 @@ struct View<'a> {
     /// Fixed assets, when the facts list any.
     assets: Option<AssetsView<'a>>,
     goals: &'a [Goal],
-    text: &'a FreeText,
+    /// Paragraphs of every text block the profile declares, by name.
+    text: &'a BTreeMap<String, Vec<String>>,
+    /// The declared text blocks in declared order, with their titles.
+    text_blocks: Vec<TextBlockView<'a>>,
     problems: Vec<ProblemItem>,
     score: ScoreView<'a>,
 }
@@ -116,6 +121,14 @@ struct ScoreView<'a> {
     roots: Vec<NodeView>,
 }
 
+/// A declared text block as templates list them.
+#[derive(Serialize)]
+struct TextBlockView<'a> {
+    name: &'a str,
+    title: &'a str,
+    paragraphs: &'a [String],
+}
+
 /// A grade with the score range it covers, in words.
 #[derive(Serialize)]
 struct GradeView<'a> {
@@ -129,8 +142,10 @@ impl<'a> View<'a> {
         figures: &'a Figures,
         framework: &'a Framework,
         sheet: &'a ScoreSheet,
-        grouped: bool,
+        profile: &'a Profile,
+        declared: &'a Declared,
     ) -> Self {
+        let grouped = profile.money_grouping;
         let facts = &file.data;
         let money = |v: Decimal| num::money(v, grouped);
         let mut f = BTreeMap::new();
@@ -206,7 +221,16 @@ impl<'a> View<'a> {
             procurement: facts.procurement.is_some(),
             assets,
             goals: &facts.goals,
-            text: &facts.text,
+            text: &declared.text,
+            text_blocks: profile
+                .text
+                .iter()
+                .map(|spec| TextBlockView {
+                    name: &spec.name,
+                    title: &spec.title,
+                    paragraphs: &declared.text[&spec.name],
+                })
+                .collect(),
             problems: problems(file, sheet),
             score: ScoreView::new(framework, sheet),
         }
@@ -297,7 +321,7 @@ fn problems(facts: &FactsFile, sheet: &ScoreSheet) -> Vec<ProblemItem> {
             ))
         })
         .collect();
-    items.extend(facts.data.text.problems.iter().map(|p| {
+    items.extend(facts.data.problems.iter().map(|p| {
         (
             p.problem.trim_end_matches('。').to_string(),
             p.cause

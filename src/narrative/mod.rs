@@ -17,10 +17,10 @@ mod tables;
 
 use tera::Tera;
 
+use crate::declared::Declared;
 use crate::error::{Error, Result};
 use crate::facts::FactsFile;
 use crate::figures::Figures;
-use crate::framework::Framework;
 use crate::profile::Profile;
 use crate::report::{Block, Section};
 use crate::scoring::ScoreSheet;
@@ -89,16 +89,17 @@ pub fn sections(
     tera: &Tera,
     facts: &FactsFile,
     figures: &Figures,
-    framework: &Framework,
     sheet: &ScoreSheet,
+    declared: &Declared,
     on_template: &mut dyn FnMut(&str),
 ) -> Result<Vec<Section>> {
-    let context = context::context(facts, figures, framework, sheet, profile.money_grouping);
+    let context = context::context(facts, figures, sheet, profile, declared);
     let tables = Tables {
         sheet,
         facts,
         figures,
         profile,
+        declared,
     };
     let mut numbering = Numbering::default();
     profile

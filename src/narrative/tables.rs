@@ -3,12 +3,13 @@
 
 use rust_decimal::Decimal;
 
+use crate::declared::Declared;
 use crate::display;
 use crate::error::{Error, Result};
 use crate::facts::FactsFile;
 use crate::figures::Figures;
 use crate::num;
-use crate::profile::Profile;
+use crate::profile::{BUILTIN_TABLES, Profile};
 use crate::report::Table;
 use crate::scoring::{ScoreSheet, Scored};
 
@@ -18,6 +19,7 @@ pub(super) struct Tables<'a> {
     pub(super) facts: &'a FactsFile,
     pub(super) figures: &'a Figures,
     pub(super) profile: &'a Profile,
+    pub(super) declared: &'a Declared,
 }
 
 impl Tables<'_> {
@@ -26,12 +28,21 @@ impl Tables<'_> {
             "first_level" => Ok(self.first_level()),
             "indicators" => Ok(self.indicators()),
             "basic_data" => Ok(self.basic_data()),
-            other => Err(Error::Template {
-                profile: self.profile.id.clone(),
-                template: "::table".into(),
-                message: format!(
-                    "不认识的表格「{other}」；可用的表格：first_level、indicators、basic_data。"
-                ),
+            other => self.declared.tables.get(other).cloned().ok_or_else(|| {
+                let declared = self.profile.tables.iter().map(|t| t.id.as_str());
+                Error::Template {
+                    profile: self.profile.id.clone(),
+                    template: "::table".into(),
+                    message: format!(
+                        "不认识的表格「{other}」；可用的表格：{}。",
+                        BUILTIN_TABLES
+                            .iter()
+                            .copied()
+                            .chain(declared)
+                            .collect::<Vec<_>>()
+                            .join("、")
+                    ),
+                }
             }),
         }
     }
@@ -77,6 +88,8 @@ impl Tables<'_> {
             align: ["left", "center", "center", "center"]
                 .map(String::from)
                 .to_vec(),
+            spans: Vec::new(),
+            totals: false,
         }
     }
 
@@ -119,6 +132,8 @@ impl Tables<'_> {
             header,
             rows,
             align,
+            spans: Vec::new(),
+            totals: false,
         }
     }
 
@@ -237,6 +252,8 @@ impl Tables<'_> {
             align: ["left", "right", "right", "right"]
                 .map(String::from)
                 .to_vec(),
+            spans: Vec::new(),
+            totals: false,
         }
     }
 }

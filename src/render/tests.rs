@@ -135,6 +135,8 @@ fn sample() -> ReportData {
                     ],
                 ],
                 align: vec![s("left"), s("right"), s("right"), s("right"), s("right")],
+                spans: Vec::new(),
+                totals: false,
             }),
             heading(2, "（二）部门收支决算情况"),
             heading(4, "（1）基本支出"),
@@ -175,6 +177,7 @@ fn sample() -> ReportData {
         meta: meta("示例县人力资源和社会保障局"),
         sections: vec![basic, budget, performance],
         annex: Some(sample_annex()),
+        tables: Default::default(),
     }
 }
 
@@ -469,6 +472,8 @@ fn user_text_is_never_markup() {
                 header: vec![s(nasty)],
                 rows: vec![vec![s(nasty)]],
                 align: vec![s(nasty)],
+                spans: vec![1],
+                totals: true,
             }),
         ],
     }];

@@ -6,6 +6,7 @@ mod harness;
 mod batch;
 mod check;
 mod cli;
+mod declared;
 mod figures;
 mod golden;
 mod hardening_files;
