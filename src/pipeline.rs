@@ -2,6 +2,8 @@
 //! → report data, which `output` writes as PDF or otherwise. Each stage only
 //! sees the previous stages' outputs.
 
+use std::borrow::Cow;
+
 use crate::annex;
 use crate::error::{Error, Result};
 use crate::facts::FactsFile;
@@ -18,10 +20,24 @@ use crate::scoring::ScoreSheet;
 pub const DEFAULT_PROFILE: &str = "hunan-2024";
 
 /// The profile a facts file is built with: `--profile` (`flag`) wins, then
-/// the facts file's own `profile`, then [`DEFAULT_PROFILE`].
-pub fn profile_name<'a>(flag: Option<&'a str>, facts: &'a FactsFile) -> &'a str {
-    flag.or(facts.data.profile.as_deref())
-        .unwrap_or(DEFAULT_PROFILE)
+/// the facts file's own `profile`, then [`DEFAULT_PROFILE`]. A folder named
+/// in the facts file is relative to that file, so a unit's facts and its
+/// bureau's profile can travel together and be run from anywhere; a flag is
+/// relative to the working directory, like any path on the command line.
+pub fn profile_name<'a>(flag: Option<&'a str>, facts: &'a FactsFile) -> Cow<'a, str> {
+    if let Some(flag) = flag {
+        return Cow::Borrowed(flag);
+    }
+    match facts.data.profile.as_deref() {
+        None => Cow::Borrowed(DEFAULT_PROFILE),
+        Some(id) if Profile::builtin_ids().contains(&id) => Cow::Borrowed(id),
+        Some(dir) => match facts.path.parent() {
+            Some(base) if !base.as_os_str().is_empty() => {
+                Cow::Owned(base.join(dir).to_string_lossy().into_owned())
+            }
+            _ => Cow::Borrowed(dir),
+        },
+    }
 }
 
 /// Everything computed for one unit, before layout.

@@ -13,3 +13,4 @@ mod hardening_numbers;
 mod hostile_batch;
 mod hostile_input;
 mod injection;
+mod templates;
