@@ -95,19 +95,16 @@ pub fn build_with(
     }
     let figures = Figures::compute(facts);
     let sheet = ScoreSheet::compute(&profile.framework, facts, &figures)?;
-    let tera = narrative::engine(profile)?;
-    let mut sections = narrative::sections(
+    let engine = narrative::engine(profile)?;
+    let sections = narrative::sections(
         profile,
-        &tera,
+        &engine,
         facts,
         &figures,
-        &profile.framework,
         &sheet,
+        section,
         on_template,
     )?;
-    if let Some(id) = section {
-        sections.retain(|s| s.id == id);
-    }
     let f = &facts.data;
     let date = facts.report_date()?;
     let data = ReportData {

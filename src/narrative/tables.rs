@@ -29,6 +29,7 @@ impl Tables<'_> {
             other => Err(Error::Template {
                 profile: self.profile.id.clone(),
                 template: "::table".into(),
+                location: None,
                 message: format!(
                     "不认识的表格「{other}」；可用的表格：first_level、indicators、basic_data。"
                 ),
