@@ -193,6 +193,13 @@ fn explain(message: &str, syntax: bool, figures: Option<&Figures>) -> String {
             )
         };
     }
+    if message.starts_with("Component `") && message.contains("defined in both") {
+        let quoted: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
+        return format!(
+            "组件 {name} 在 {} 中重复定义。请只保留一处。",
+            quoted.get(1..).unwrap_or_default().join(" 和 ")
+        );
+    }
     let known = [
         ("Unknown filter", "过滤器 {} 不存在。请检查拼写。"),
         ("Unknown function", "函数 {} 不存在。请检查拼写。"),
@@ -223,6 +230,11 @@ fn explain(message: &str, syntax: bool, figures: Option<&Figures>) -> String {
             "这个值不是列表，不能用于 for 循环。",
         ),
         ("Cannot compare", "两个值类型不同，无法比较。"),
+        ("Argument `", "调用组件时缺少参数 {}。"),
+        (
+            "Unknown argument",
+            "调用组件时用了它没有定义的参数。请对照组件定义检查参数名。",
+        ),
         (
             "Tried to render a variable that is undefined",
             "要输出的值不存在。请检查变量名，或先用 {% if %} 判断。",
@@ -314,6 +326,20 @@ mod tests {
         assert_eq!(fault.at.map(|(line, _)| line), Some(1));
         assert!(fault.message.contains("asset_total"), "{}", fault.message);
         assert!(fault.message.contains("assets.fixed"), "{}", fault.message);
+    }
+
+    #[test]
+    fn a_component_defined_twice_is_explained() {
+        let mut tera = tera::Tera::new();
+        let twice = "{% component c(x) %}{{ x }}{% endcomponent c %}";
+        let err = tera
+            .add_raw_templates([("a.tera", twice), ("b.tera", twice)])
+            .unwrap_err();
+        let fault = Fault::from_tera(&err, "", None);
+        assert_eq!(
+            fault.message,
+            "组件 c 在 a.tera 和 b.tera 中重复定义。请只保留一处。"
+        );
     }
 
     #[test]
