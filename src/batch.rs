@@ -337,8 +337,8 @@ impl<'a> Profiles<'a> {
         let name = pipeline::profile_name(self.flag, facts);
         // Outside the map's lock: units of other profiles need not wait, and
         // units of this one wait for the first to finish parsing it.
-        self.slot(name)
-            .get_or_init(|| Profile::resolve(name).map(Arc::new).map_err(Arc::new))
+        self.slot(&name)
+            .get_or_init(|| Profile::resolve(&name).map(Arc::new).map_err(Arc::new))
             .clone()
     }
 
@@ -367,7 +367,7 @@ fn render_unit(
         check_glyphs,
     };
     output::check(&format, &facts.path, &profile)?;
-    let guard = Guard::new(pipeline::profile_name(profiles.flag, &facts), limits);
+    let guard = Guard::new(&pipeline::profile_name(profiles.flag, &facts), limits);
     let report = pipeline::build_guarded(&profile, &facts, None, guard.as_ref())?;
     output::write(&report, &profile, &facts, format)?;
     Ok(Rendered {

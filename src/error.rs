@@ -153,10 +153,12 @@ pub enum Error {
     },
     /// A profile is incomplete or names a file it does not have.
     Profile { profile: String, message: String },
-    /// A section template failed to render.
+    /// A template failed to build or render; `template` is its file, and
+    /// `location` the line and column when they are known.
     Template {
         profile: String,
         template: String,
+        location: Option<Box<Location>>,
         message: String,
     },
     /// `--section` named a section the profile does not have.
@@ -390,11 +392,20 @@ impl Error {
             Error::Template {
                 profile,
                 template,
+                location,
                 message,
-            } => write!(
-                f,
-                "模板配置「{profile}」的章节模板 {template} 渲染失败：{message}"
-            ),
+            } => match location {
+                Some(loc) => write!(
+                    f,
+                    "模板配置「{profile}」的模板 {} 第 {} 行第 {} 列有误：{message}\n  {} | {}",
+                    loc.file.display(),
+                    loc.line,
+                    loc.column,
+                    loc.line,
+                    loc.excerpt()
+                ),
+                None => write!(f, "模板配置「{profile}」的模板 {template} 有误：{message}"),
+            },
             Error::UnknownSection { id, valid } => write!(
                 f,
                 "没有名为「{id}」的章节。可用的章节：{}。",

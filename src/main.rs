@@ -183,8 +183,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             // whatever `gen` would.
             let facts = FactsFile::load(&facts)?;
             let name = pipeline::profile_name(profile.as_deref(), &facts);
-            let profile = Profile::resolve(name)?;
-            let guard = Guard::new(name, limits.limits());
+            let profile = Profile::resolve(&name)?;
+            let guard = Guard::new(&name, limits.limits());
             let report = pipeline::build_guarded(&profile, &facts, None, guard.as_ref())?;
             pipeline::verify(&report, &profile, &facts)?;
             let sheet = report.sheet;
@@ -308,7 +308,7 @@ struct Gen<'a> {
 fn generate(args: &Gen) -> Result<()> {
     let facts = FactsFile::load(args.facts)?;
     let name = pipeline::profile_name(args.profile, &facts);
-    let profile = Profile::resolve(name)?;
+    let profile = Profile::resolve(&name)?;
     let target = match (args.emit, args.section, &args.output) {
         (Emit::Typst, _, dir) => Target::Typst(dir.clone().unwrap_or_else(|| {
             let stem = args.facts.file_stem().unwrap_or_default().to_string_lossy();
@@ -324,7 +324,7 @@ fn generate(args: &Gen) -> Result<()> {
     // Before any work: a refused output should not wait for the report.
     let sink = &mut std::io::sink();
     output::check(&target.format(args, sink), &facts.path, &profile)?;
-    let guard = Guard::new(name, args.limits);
+    let guard = Guard::new(&name, args.limits);
     let report = pipeline::build_guarded(&profile, &facts, args.section, guard.as_ref())?;
     print_warnings(&facts, &profile);
     let stdout = &mut std::io::stdout().lock();
@@ -399,7 +399,7 @@ fn print_warnings(facts: &FactsFile, profile: &Profile) -> usize {
 /// What `score` needs: the facts, their profile and the scores.
 fn load_and_score(path: &Path, flag: Option<&str>) -> Result<(FactsFile, Profile, ScoreSheet)> {
     let facts = FactsFile::load(path)?;
-    let profile = Profile::resolve(pipeline::profile_name(flag, &facts))?;
+    let profile = Profile::resolve(&pipeline::profile_name(flag, &facts))?;
     let sheet = pipeline::score_only(&profile, &facts)?;
     Ok((facts, profile, sheet))
 }

@@ -2,6 +2,8 @@
 //! → report data, which `output` writes as PDF or otherwise. Each stage only
 //! sees the previous stages' outputs.
 
+use std::borrow::Cow;
+
 use crate::annex;
 use crate::declared;
 use crate::error::{Error, Result};
@@ -19,10 +21,24 @@ use crate::scoring::ScoreSheet;
 pub const DEFAULT_PROFILE: &str = "hunan-2024";
 
 /// The profile a facts file is built with: `--profile` (`flag`) wins, then
-/// the facts file's own `profile`, then [`DEFAULT_PROFILE`].
-pub fn profile_name<'a>(flag: Option<&'a str>, facts: &'a FactsFile) -> &'a str {
-    flag.or(facts.data.profile.as_deref())
-        .unwrap_or(DEFAULT_PROFILE)
+/// the facts file's own `profile`, then [`DEFAULT_PROFILE`]. A folder named
+/// in the facts file is relative to that file, so a unit's facts and its
+/// bureau's profile can travel together and be run from anywhere; a flag is
+/// relative to the working directory, like any path on the command line.
+pub fn profile_name<'a>(flag: Option<&'a str>, facts: &'a FactsFile) -> Cow<'a, str> {
+    if let Some(flag) = flag {
+        return Cow::Borrowed(flag);
+    }
+    match facts.data.profile.as_deref() {
+        None => Cow::Borrowed(DEFAULT_PROFILE),
+        Some(id) if Profile::builtin_ids().contains(&id) => Cow::Borrowed(id),
+        Some(dir) => match facts.path.parent() {
+            Some(base) if !base.as_os_str().is_empty() => {
+                Cow::Owned(base.join(dir).to_string_lossy().into_owned())
+            }
+            _ => Cow::Borrowed(dir),
+        },
+    }
 }
 
 /// Everything computed for one unit, before layout.
@@ -81,19 +97,17 @@ pub fn build_with(
     let figures = Figures::compute(facts, &profile.figures);
     let sheet = ScoreSheet::compute(&profile.framework, facts, &figures)?;
     let declared = declared::read(profile, facts)?;
-    let tera = narrative::engine(profile)?;
-    let mut sections = narrative::sections(
+    let engine = narrative::engine(profile)?;
+    let sections = narrative::sections(
         profile,
-        &tera,
+        &engine,
         facts,
         &figures,
         &sheet,
         &declared,
+        section,
         on_template,
     )?;
-    if let Some(id) = section {
-        sections.retain(|s| s.id == id);
-    }
     let f = &facts.data;
     let date = facts.report_date()?;
     let data = ReportData {

@@ -13,47 +13,103 @@
 //! What templates can read is in `context`; the `::table` builders in `tables`.
 
 mod context;
+mod fault;
 mod tables;
+
+use std::collections::BTreeMap;
 
 use tera::Tera;
 
 use crate::declared::Declared;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::facts::FactsFile;
 use crate::figures::Figures;
 use crate::profile::Profile;
 use crate::report::{Block, Section};
 use crate::scoring::ScoreSheet;
+use fault::Fault;
 use tables::Tables;
 
 /// Placed before a value that starts with a marker character, so the line
 /// reader never mistakes it for structure; removed from the final text.
 const GUARD: char = '\u{E000}';
 
-/// Builds the tera engine for a profile's section templates.
-pub fn engine(profile: &Profile) -> Result<Tera> {
+/// A profile's templates, ready to render, with those that cannot be used
+/// left out and remembered, so that one broken template fails only what
+/// uses it and `--section` can preview the others.
+pub struct Engine {
+    tera: Tera,
+    /// By template name: why each template left out cannot be used.
+    broken: BTreeMap<String, Fault>,
+}
+
+/// Builds the tera engine for a profile's templates: all together, so that
+/// includes and components between them resolve. A template that does not
+/// parse, or that the set refuses (an unknown filter, an include of a
+/// missing or broken template), is left out and the rest built again.
+pub fn engine(profile: &Profile) -> Result<Engine> {
+    let mut broken = BTreeMap::new();
+    // Each parsed alone first: a syntax error is the template's own, while
+    // an include or component it names may only resolve among the others.
+    let mut usable: Vec<&(String, String)> = profile
+        .templates
+        .iter()
+        .filter(
+            |(name, source)| match configured().add_raw_template(name, source) {
+                Err(err) if matches!(err.kind(), tera::ErrorKind::SyntaxError(_)) => {
+                    broken.insert(name.clone(), Fault::from_tera(&err, name, None));
+                    false
+                }
+                _ => true,
+            },
+        )
+        .collect();
+    loop {
+        let mut tera = configured();
+        let added = tera.add_raw_templates(usable.iter().map(|(n, s)| (n.as_str(), s.as_str())));
+        let Err(err) = added else {
+            return Ok(Engine { tera, broken });
+        };
+        let mut fault = Fault::from_tera(&err, "", None);
+        // Left out for including a broken template: the fix is in that one.
+        if let Some((name, cause)) = broken
+            .iter()
+            .find(|(name, _)| fault.message.contains(&format!("引用的模板 {name} ")))
+        {
+            fault.message.push_str(&cause.within(name));
+        }
+        // Tera names no template for some errors (two components of one
+        // name): then no template can be trusted.
+        let Some(at) = usable.iter().position(|(n, _)| *n == fault.template) else {
+            return Err(fault.into_error(profile));
+        };
+        usable.remove(at);
+        broken.insert(fault.template.clone(), fault);
+    }
+}
+
+/// A tera instance set up as every template expects.
+fn configured() -> Tera {
     let mut tera = Tera::new();
     tera.autoescape_on([".tera"]);
     tera.set_escape_fn(escape_value);
-    // Added together so that imports and includes between them resolve.
-    tera.add_raw_templates(
-        profile
-            .templates
-            .iter()
-            .map(|(n, s)| (n.as_str(), s.as_str())),
-    )
-    .map_err(|err| Error::Template {
-        profile: profile.id.clone(),
-        template: profile
-            .templates
-            .iter()
-            .map(|(n, _)| n.as_str())
-            .find(|n| err.to_string().contains(n))
-            .unwrap_or("")
-            .to_string(),
-        message: tera_message(&err),
-    })?;
-    Ok(tera)
+    tera
+}
+
+impl Engine {
+    fn render(
+        &self,
+        template: &str,
+        context: &tera::Context,
+        figures: &Figures,
+    ) -> Result<String, Fault> {
+        if let Some(fault) = self.broken.get(template) {
+            return Err(fault.clone());
+        }
+        self.tera
+            .render(template, context)
+            .map_err(|err| Fault::from_tera(&err, template, Some(figures)))
+    }
 }
 
 fn escape_value(input: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
@@ -69,28 +125,17 @@ fn escape_value(input: &str, out: &mut dyn std::io::Write) -> std::io::Result<()
     out.write_all(flat.as_bytes())
 }
 
-fn tera_message(err: &tera::Error) -> String {
-    use std::error::Error as _;
-    let mut message = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        message.push('：');
-        message.push_str(&s.to_string());
-        source = s.source();
-    }
-    message
-}
-
-/// Renders every section of the profile, numbered as in the whole report,
-/// telling `on_template` the template it starts, so a template that runs
-/// past a limit can be named.
+/// Renders the sections of the profile, or with `only` just that one,
+/// numbered as in the whole report, telling `on_template` the template it
+/// starts, so a template that runs past a limit can be named.
 pub fn sections(
     profile: &Profile,
-    tera: &Tera,
+    engine: &Engine,
     facts: &FactsFile,
     figures: &Figures,
     sheet: &ScoreSheet,
     declared: &Declared,
+    only: Option<&str>,
     on_template: &mut dyn FnMut(&str),
 ) -> Result<Vec<Section>> {
     let context = context::context(facts, figures, sheet, profile, declared);
@@ -102,24 +147,53 @@ pub fn sections(
         declared,
     };
     let mut numbering = Numbering::default();
+    let mut sections = Vec::new();
+    for spec in &profile.sections {
+        on_template(&spec.template);
+        let text = engine.render(&spec.template, &context, figures);
+        if only.is_some_and(|id| id != spec.id) {
+            // A section before the previewed one is rendered only so the
+            // preview's headings are numbered as in the whole report (the
+            // numbers run on across sections); its own errors are for `gen`
+            // to report, a preview being how one works on a section while
+            // another is broken. A broken one's headings are counted in its
+            // source, which is exact unless it prints headings in a loop or
+            // under a condition.
+            let text = text.unwrap_or_else(|_| source(profile, &spec.template).to_owned());
+            for line in text.lines() {
+                if let Some((level, _)) = heading(line) {
+                    numbering.next(level);
+                }
+            }
+            continue;
+        }
+        let text = text.map_err(|fault| fault.into_error(profile))?;
+        sections.push(Section {
+            id: spec.id.clone(),
+            blocks: parse(&text, &mut numbering, &tables)?,
+        });
+        // The sections after the previewed one cannot change it.
+        if only.is_some() {
+            break;
+        }
+    }
+    Ok(sections)
+}
+
+/// A template's source, by name; empty for a name the profile lacks.
+fn source<'a>(profile: &'a Profile, template: &str) -> &'a str {
     profile
-        .sections
+        .templates
         .iter()
-        .map(|spec| {
-            on_template(&spec.template);
-            let text = tera
-                .render(&spec.template, &context)
-                .map_err(|err| Error::Template {
-                    profile: profile.id.clone(),
-                    template: spec.template.clone(),
-                    message: tera_message(&err),
-                })?;
-            Ok(Section {
-                id: spec.id.clone(),
-                blocks: parse(&text, &mut numbering, &tables)?,
-            })
-        })
-        .collect()
+        .find(|(name, _)| name == template)
+        .map_or("", |(_, source)| source.as_str())
+}
+
+/// A heading line's level (1–4) and title.
+fn heading(line: &str) -> Option<(usize, &str)> {
+    let level = line.chars().take_while(|c| *c == '=').count();
+    ((1..=4).contains(&level) && line[level..].starts_with(' '))
+        .then(|| (level, line[level..].trim()))
 }
 
 #[derive(Default)]
@@ -176,10 +250,9 @@ fn parse(text: &str, numbering: &mut Numbering, tables: &Tables) -> Result<Vec<B
     };
     for line in text.lines() {
         let trimmed = line.trim();
-        let level = line.chars().take_while(|c| *c == '=').count();
-        if (1..=4).contains(&level) && line[level..].starts_with(' ') {
+        if let Some((level, title)) = heading(line) {
             flush(&mut para, &mut blocks);
-            let title = line[level..].trim().replace(GUARD, "");
+            let title = title.replace(GUARD, "");
             blocks.push(Block::Heading {
                 level: level as u8,
                 text: format!("{}{title}", numbering.next(level)),
@@ -225,6 +298,30 @@ mod tests {
         assert_eq!(n.next(3), "1.");
         assert_eq!(n.next(1), "二、");
         assert_eq!(n.next(2), "（一）");
+    }
+
+    #[test]
+    fn a_broken_template_leaves_out_only_itself_and_what_includes_it() {
+        let mut profile = Profile::builtin("hunan-2024").unwrap();
+        profile.templates.extend([
+            ("sections/broken.tera".to_owned(), "{{ x + }}".to_owned()),
+            (
+                "sections/includer.tera".to_owned(),
+                "前\n{% include \"sections/broken.tera\" %}".to_owned(),
+            ),
+        ]);
+        let engine = engine(&profile).unwrap();
+        let broken: Vec<&String> = engine.broken.keys().collect();
+        assert_eq!(broken, ["sections/broken.tera", "sections/includer.tera"]);
+        let includer = &engine.broken["sections/includer.tera"];
+        assert_eq!(includer.at.map(|(line, _)| line), Some(2));
+        assert!(includer.message.contains("sections/broken.tera 第 1 行"));
+        assert!(
+            engine
+                .tera
+                .get_template_names()
+                .any(|n| n == "sections/overview.tera")
+        );
     }
 
     #[test]

@@ -33,6 +33,7 @@ impl Tables<'_> {
                 Error::Template {
                     profile: self.profile.id.clone(),
                     template: "::table".into(),
+                    location: None,
                     message: format!(
                         "不认识的表格「{other}」；可用的表格：{}。",
                         BUILTIN_TABLES

@@ -16,3 +16,4 @@ mod hostile_batch;
 mod hostile_input;
 mod injection;
 mod new_province;
+mod templates;
