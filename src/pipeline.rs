@@ -98,16 +98,14 @@ pub fn build_with(
     let sheet = ScoreSheet::compute(&profile.framework, facts, &figures)?;
     let declared = declared::read(profile, facts)?;
     let engine = narrative::engine(profile)?;
-    let sections = narrative::sections(
+    let inputs = narrative::Inputs {
         profile,
-        &engine,
         facts,
-        &figures,
-        &sheet,
-        &declared,
-        section,
-        on_template,
-    )?;
+        figures: &figures,
+        sheet: &sheet,
+        declared: &declared,
+    };
+    let sections = narrative::sections(&engine, &inputs, section, on_template)?;
     let f = &facts.data;
     let date = facts.report_date()?;
     let data = ReportData {

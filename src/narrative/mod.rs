@@ -28,7 +28,6 @@ use crate::profile::Profile;
 use crate::report::{Block, Section};
 use crate::scoring::ScoreSheet;
 use fault::Fault;
-use tables::Tables;
 
 /// Placed before a value that starts with a marker character, so the line
 /// reader never mistakes it for structure; removed from the final text.
@@ -125,27 +124,35 @@ fn escape_value(input: &str, out: &mut dyn std::io::Write) -> std::io::Result<()
     out.write_all(flat.as_bytes())
 }
 
+/// What the narrative is written from: the earlier stages' outputs. The
+/// templates read them through the context, `::table` lines through the
+/// table builders.
+#[derive(Clone, Copy)]
+pub struct Inputs<'a> {
+    pub profile: &'a Profile,
+    pub facts: &'a FactsFile,
+    pub figures: &'a Figures,
+    pub sheet: &'a ScoreSheet,
+    pub declared: &'a Declared,
+}
+
 /// Renders the sections of the profile, or with `only` just that one,
 /// numbered as in the whole report, telling `on_template` the template it
 /// starts, so a template that runs past a limit can be named.
 pub fn sections(
-    profile: &Profile,
     engine: &Engine,
-    facts: &FactsFile,
-    figures: &Figures,
-    sheet: &ScoreSheet,
-    declared: &Declared,
+    inputs: &Inputs,
     only: Option<&str>,
     on_template: &mut dyn FnMut(&str),
 ) -> Result<Vec<Section>> {
-    let context = context::context(facts, figures, sheet, profile, declared);
-    let tables = Tables {
-        sheet,
+    let Inputs {
+        profile,
         facts,
         figures,
-        profile,
+        sheet,
         declared,
-    };
+    } = *inputs;
+    let context = context::context(facts, figures, sheet, profile, declared);
     let mut numbering = Numbering::default();
     let mut sections = Vec::new();
     for spec in &profile.sections {
@@ -170,7 +177,7 @@ pub fn sections(
         let text = text.map_err(|fault| fault.into_error(profile))?;
         sections.push(Section {
             id: spec.id.clone(),
-            blocks: parse(&text, &mut numbering, &tables)?,
+            blocks: parse(&text, &mut numbering, inputs)?,
         });
         // The sections after the previewed one cannot change it.
         if only.is_some() {
@@ -236,7 +243,7 @@ pub fn chinese_number(n: usize) -> String {
     }
 }
 
-fn parse(text: &str, numbering: &mut Numbering, tables: &Tables) -> Result<Vec<Block>> {
+fn parse(text: &str, numbering: &mut Numbering, tables: &Inputs) -> Result<Vec<Block>> {
     let mut blocks = Vec::new();
     let mut para = String::new();
     let flush = |para: &mut String, blocks: &mut Vec<Block>| {

@@ -3,26 +3,16 @@
 
 use rust_decimal::Decimal;
 
-use crate::declared::Declared;
 use crate::display;
 use crate::error::{Error, Result};
-use crate::facts::FactsFile;
-use crate::figures::Figures;
 use crate::num;
-use crate::profile::{BUILTIN_TABLES, Profile};
+use crate::profile::BUILTIN_TABLES;
 use crate::report::Table;
-use crate::scoring::{ScoreSheet, Scored};
+use crate::scoring::Scored;
 
-/// What `::table` directives are built from.
-pub(super) struct Tables<'a> {
-    pub(super) sheet: &'a ScoreSheet,
-    pub(super) facts: &'a FactsFile,
-    pub(super) figures: &'a Figures,
-    pub(super) profile: &'a Profile,
-    pub(super) declared: &'a Declared,
-}
+use super::Inputs;
 
-impl Tables<'_> {
+impl Inputs<'_> {
     pub(super) fn build(&self, name: &str) -> Result<Table> {
         match name {
             "first_level" => Ok(self.first_level()),
