@@ -37,10 +37,14 @@ pub fn table(sheet: &ScoreSheet) -> String {
     }
     writeln!(
         out,
-        "总分 {} / {}，等级 {}",
+        "总分 {} / {}{}",
         num::points(sheet.total),
         num::points(sheet.weight),
-        sheet.grade
+        sheet
+            .grade
+            .as_ref()
+            .map(|g| format!("，等级 {g}"))
+            .unwrap_or_default()
     )
     .ok();
     out
@@ -106,7 +110,10 @@ pub fn csv(sheet: &ScoreSheet) -> String {
     let total = [
         "total".to_string(),
         "0".into(),
-        format!("总分（{}）", sheet.grade),
+        sheet
+            .grade
+            .as_ref()
+            .map_or("总分".into(), |g| format!("总分（{g}）")),
         num::points(sheet.weight),
         num::points(sheet.total),
         String::new(),

@@ -82,7 +82,8 @@ pub struct Annex {
     pub total_score: String,
     /// 「适用指标得分 81 / 94，换算得分 86.17」 when indicators left the base.
     pub conversion: Option<String>,
-    pub grade: String,
+    /// Absent when the framework declares no grades.
+    pub grade: Option<String>,
     /// Lines printed under the table (填表人, 填报日期, …).
     pub footer: Vec<String>,
 }

@@ -36,7 +36,8 @@ pub struct ScoreSheet {
     pub penalty: Decimal,
     /// The score that counts: converted (or raw) + bonus − penalty, floor 0.
     pub total: Decimal,
-    pub grade: String,
+    /// `None` when the framework declares no grades.
+    pub grade: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -146,7 +147,7 @@ impl ScoreSheet {
         Ok(ScoreSheet {
             framework: framework.header.name.clone(),
             levels: framework.header.levels.clone(),
-            grade: framework.grade(total),
+            grade: framework.grade(total)?,
             roots,
             adjustments,
             weight,
@@ -507,6 +508,7 @@ mod tests {
 [framework]
 name = "测试"
 levels = ["一级指标", "二级指标"]
+grades = [{ name = "优", min = 90 }, { name = "良", min = 80 }, { name = "中", min = 60 }, { name = "差", min = 0 }]
 
 [[indicator]]
 id = "a"
@@ -680,7 +682,7 @@ reason = "获省级表彰"
         assert_eq!(sheet.converted, Some(dec("86.17")));
         // Plus the bonus of 2.
         assert_eq!(sheet.total, dec("88.17"));
-        assert_eq!(sheet.grade, "良");
+        assert_eq!(sheet.grade.as_deref(), Some("良"));
     }
 
     #[test]
@@ -706,7 +708,7 @@ reason = "获省级表彰"
         );
         let sheet = sheet_for(&framework, &facts).unwrap();
         assert_eq!(sheet.total, Decimal::ZERO);
-        assert_eq!(sheet.grade, "差");
+        assert_eq!(sheet.grade.as_deref(), Some("差"));
     }
 
     #[test]

@@ -106,7 +106,8 @@ struct ScoreView<'a> {
     not_applicable: Vec<NodeView>,
     /// Not applicable and left out of the base (the 换算 case).
     excluded: Vec<NodeView>,
-    grade: &'a str,
+    /// Null, and `grades` empty, when the framework declares no grades.
+    grade: Option<&'a str>,
     grades: Vec<GradeView<'a>>,
     roots: Vec<NodeView>,
 }
@@ -232,30 +233,40 @@ impl<'a> ScoreView<'a> {
                 .filter(|l| l.not_applicable == Some(NotApplicable::Excluded))
                 .map(|l| node_view(l))
                 .collect(),
-            grade: &sheet.grade,
+            grade: sheet.grade.as_deref(),
             grades: grades(framework),
             roots: sheet.roots.iter().map(node_view).collect(),
         }
     }
 }
 
-/// Each grade from its minimum up to the next grade's, the top one up to
-/// full marks.
+/// Each grade's range in words. A band without an upper end reaches the
+/// better grade's lower end (the first band first-match leaves to it), the
+/// top one full marks; a band reaching down to 0 reads 「…分以下」.
 fn grades(framework: &Framework) -> Vec<GradeView<'_>> {
     let header = &framework.header;
+    let points = |(v, _): (Decimal, bool)| num::points(v);
     header
         .grades
         .iter()
         .enumerate()
         .map(|(i, g)| {
-            let upper = i
-                .checked_sub(1)
-                .map(|j| header.grades[j].min)
-                .unwrap_or(header.total);
-            let range = if g.min.is_zero() {
-                format!("{}分以下", num::points(upper))
-            } else {
-                format!("{}分（含）—{}分", num::points(g.min), num::points(upper))
+            let upper = g
+                .upper()
+                .or_else(|| {
+                    let better = header.grades.get(i.checked_sub(1)?)?;
+                    better.lower().map(|(v, inclusive)| (v, !inclusive))
+                })
+                .unwrap_or((header.total, true));
+            let upper_text = match upper {
+                (v, false) if g.upper().is_some() => format!("{}分（不含）", num::points(v)),
+                _ => format!("{}分", points(upper)),
+            };
+            let range = match g.lower() {
+                None => format!("{upper_text}以下"),
+                Some((v, true)) if v.is_zero() => format!("{upper_text}以下"),
+                Some((v, true)) => format!("{}分（含）—{upper_text}", num::points(v)),
+                Some((v, false)) => format!("{}分（不含）—{upper_text}", num::points(v)),
             };
             GradeView {
                 name: &g.name,
