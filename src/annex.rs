@@ -1,6 +1,8 @@
 //! The annex 部门整体支出绩效自评表, built from the score sheet: one row per
 //! scored leaf, grouped level cells merged, totals from the tree.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 
 use crate::display;
@@ -11,13 +13,16 @@ use crate::profile::Profile;
 use crate::report::{Annex, AnnexBudget, AnnexGoal, AnnexRow, SpanCell};
 use crate::scoring::{ScoreSheet, Scored};
 
-/// The annex of one unit; `date` is the report date, already checked.
+/// The annex of one unit; `date` is the report date, already checked;
+/// `notes` the worded notes of the leaves that lost points, by id
+/// (`narrative::annex_notes`).
 pub fn build(
     profile: &Profile,
     facts: &FactsFile,
     figures: &Figures,
     sheet: &ScoreSheet,
     date: NaiveDate,
+    notes: &BTreeMap<String, String>,
 ) -> Annex {
     let f = &facts.data;
     let grouped = profile.money_grouping;
@@ -104,11 +109,7 @@ pub fn build(
                 score: display::score_cell(leaf),
                 standard: leaf.standard.clone().unwrap_or_default(),
                 description: leaf.description.clone().unwrap_or_default(),
-                note: detail
-                    .deduction
-                    .as_ref()
-                    .map(|d| format!("{}。{}", d.reason, d.measure))
-                    .unwrap_or_default(),
+                note: notes.get(&leaf.id).cloned().unwrap_or_default(),
             }
         })
         .collect();
@@ -187,12 +188,15 @@ mod tests {
         let facts = FactsFile::parse(Path::new("example.toml"), example.into()).unwrap();
         let figures = Figures::compute(&facts);
         let sheet = ScoreSheet::compute(&profile.framework, &facts, &figures).unwrap();
+        let tera = crate::narrative::engine(&profile).unwrap();
+        let notes = crate::narrative::annex_notes(&profile, &tera, &sheet).unwrap();
         build(
             &profile,
             &facts,
             &figures,
             &sheet,
             facts.report_date().unwrap(),
+            &notes,
         )
     }
 

@@ -271,6 +271,8 @@ pub struct IndicatorFact {
     pub reason: Option<String>,
     /// What the unit will do about it (偏差原因分析及改进措施).
     pub measure: Option<String>,
+    /// 备注, shown beside the indicator in templates and the annex.
+    pub remark: Option<String>,
 }
 
 /// A target is either a comparison with a number or a description.
@@ -289,6 +291,10 @@ pub enum Comparison {
     AtMost,
     #[serde(rename = "=")]
     Exactly,
+    #[serde(rename = ">")]
+    Above,
+    #[serde(rename = "<")]
+    Below,
 }
 
 impl Comparison {
@@ -297,6 +303,8 @@ impl Comparison {
             Comparison::AtLeast => "≥",
             Comparison::AtMost => "≤",
             Comparison::Exactly => "",
+            Comparison::Above => ">",
+            Comparison::Below => "<",
         }
     }
 }
@@ -372,6 +380,8 @@ pub struct Assessment {
     pub reason: Option<String>,
     /// What the unit will do about it.
     pub measure: Option<String>,
+    /// 备注, shown beside the indicator in templates and the annex.
+    pub remark: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -127,6 +127,7 @@ impl IndicatorDef {
             weight: self.weight,
             target: self.target.as_deref(),
             standard: self.standard.as_deref(),
+            role: self.role,
         }
     }
 }

@@ -94,6 +94,10 @@ pub fn build_with(
     }
     let f = &facts.data;
     let date = facts.report_date()?;
+    let notes = match section {
+        None => narrative::annex_notes(profile, &tera, &sheet)?,
+        Some(_) => Default::default(),
+    };
     let data = ReportData {
         meta: Meta {
             title: profile.report_title(f.report.year, &f.unit.name),
@@ -105,7 +109,7 @@ pub fn build_with(
         },
         annex: section
             .is_none()
-            .then(|| annex::build(profile, facts, &figures, &sheet, date)),
+            .then(|| annex::build(profile, facts, &figures, &sheet, date, &notes)),
         sections,
     };
     Ok(Built {

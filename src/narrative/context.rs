@@ -14,7 +14,8 @@ use crate::facts::{FactsFile, FreeText, Goal, StaffCategory, Unit};
 use crate::figures::{Figures, Kind};
 use crate::framework::Framework;
 use crate::num;
-use crate::scoring::{NotApplicable, ScoreSheet, Scored};
+use crate::rule::Shown;
+use crate::scoring::{Leaf, NotApplicable, ScoreSheet, Scored};
 
 /// The tera context every section template of one report is rendered with.
 pub(super) fn context(
@@ -47,6 +48,8 @@ struct View<'a> {
     goals: &'a [Goal],
     text: &'a FreeText,
     problems: Vec<ProblemItem>,
+    /// One per base leaf that lost points, in tree order.
+    deductions: Vec<DeductionView>,
     score: ScoreView<'a>,
 }
 
@@ -204,7 +207,8 @@ impl<'a> View<'a> {
             assets,
             goals: &facts.goals,
             text: &facts.text,
-            problems: problems(file, sheet),
+            problems: problems(file),
+            deductions: deductions(sheet),
             score: ScoreView::new(framework, sheet),
         }
     }
@@ -285,43 +289,34 @@ struct ProblemItem {
     measure: String,
 }
 
-/// Deductions first (each with the figure that caused it), then the unit's own.
-fn problems(facts: &FactsFile, sheet: &ScoreSheet) -> Vec<ProblemItem> {
-    let mut items: Vec<(String, Option<String>, String)> = sheet
-        .leaves()
-        .into_iter()
-        .filter_map(|leaf| {
-            let d = leaf.leaf.as_ref()?.deduction.as_ref()?;
-            Some((
-                format!("“{}”指标扣{}分", leaf.name, num::points(d.lost)),
-                Some(format!(
-                    "{}，该指标分值{}分，得分{}分",
-                    d.reason,
-                    num::points(leaf.weight),
-                    num::points(leaf.score)
-                )),
-                d.measure.clone(),
-            ))
-        })
-        .collect();
-    items.extend(facts.data.text.problems.iter().map(|p| {
-        (
-            p.problem.trim_end_matches('。').to_string(),
-            p.cause
+/// The unit's own problems; templates list `deductions` beside them.
+fn problems(facts: &FactsFile) -> Vec<ProblemItem> {
+    facts
+        .data
+        .text
+        .problems
+        .iter()
+        .enumerate()
+        .map(|(i, p)| ProblemItem {
+            number: chinese_number(i + 1),
+            problem: p.problem.trim_end_matches('。').to_string(),
+            cause: p
+                .cause
                 .as_ref()
                 .map(|c| c.trim_end_matches('。').to_string()),
-            p.measure.clone(),
-        )
-    }));
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(i, (problem, cause, measure))| ProblemItem {
-            number: chinese_number(i + 1),
-            problem,
-            cause,
-            measure,
+            measure: p.measure.clone(),
         })
+        .collect()
+}
+
+/// Every base leaf that lost points; 加分 and 扣分 items have no full marks
+/// to fall short of.
+pub(super) fn deductions(sheet: &ScoreSheet) -> Vec<DeductionView> {
+    sheet
+        .roots
+        .iter()
+        .flat_map(|r| r.leaves())
+        .filter_map(|l| deduction_view(l, l.leaf.as_ref()?))
         .collect()
 }
 
@@ -339,31 +334,85 @@ struct NodeView {
     leaves: Vec<NodeView>,
 }
 
+/// A leaf's values; templates word them (templates/lib/wording.tera).
 #[derive(Debug, Clone, Serialize)]
 struct LeafView {
+    kind: &'static str,
     target: String,
     actual: String,
-    basis: String,
+    unit: String,
+    target_text: Option<String>,
+    actual_text: Option<String>,
+    remark: Option<String>,
+    /// The unit's own reason, as written.
+    reason: Option<String>,
+    figure: Option<Shown>,
+    threshold: String,
+    ratio: Option<String>,
+    detail: BTreeMap<&'static str, String>,
+    /// `full` or `excluded` when the facts mark the leaf not applicable.
+    na: Option<NotApplicable>,
     deduction: Option<DeductionView>,
 }
 
+/// A leaf that lost points, with everything its wording needs.
 #[derive(Debug, Clone, Serialize)]
-struct DeductionView {
+pub(super) struct DeductionView {
+    pub(super) id: String,
+    name: String,
+    weight: String,
+    score: String,
     lost: String,
-    reason: String,
-    measure: String,
+    kind: &'static str,
+    figure: Option<Shown>,
+    threshold: String,
+    target: String,
+    actual: String,
+    ratio: Option<String>,
+    detail: BTreeMap<&'static str, String>,
+    /// The unit's own reason, or null.
+    reason: Option<String>,
+    /// The unit's or the framework's measure, or null (templates word a
+    /// default).
+    measure: Option<String>,
+}
+
+fn deduction_view(node: &Scored, leaf: &Leaf) -> Option<DeductionView> {
+    let d = leaf.deduction.as_ref()?;
+    Some(DeductionView {
+        id: node.id.clone(),
+        name: node.name.clone(),
+        weight: num::points(node.weight),
+        score: num::points(node.score),
+        lost: num::points(d.lost),
+        kind: leaf.kind,
+        figure: leaf.figure.clone(),
+        threshold: leaf.threshold.clone(),
+        target: leaf.target.clone(),
+        actual: leaf.actual.clone(),
+        ratio: leaf.ratio.clone(),
+        detail: leaf.detail.clone(),
+        reason: leaf.reason.clone(),
+        measure: d.measure.clone(),
+    })
 }
 
 fn node_view(node: &Scored) -> NodeView {
     let leaf = node.leaf.as_ref().map(|l| LeafView {
+        kind: l.kind,
         target: l.target.clone(),
         actual: l.actual.clone(),
-        basis: l.basis.clone(),
-        deduction: l.deduction.as_ref().map(|d| DeductionView {
-            lost: num::points(d.lost),
-            reason: d.reason.clone(),
-            measure: d.measure.clone(),
-        }),
+        unit: l.unit.clone(),
+        target_text: l.target_text.clone(),
+        actual_text: l.actual_text.clone(),
+        remark: l.remark.clone(),
+        reason: l.reason.clone(),
+        figure: l.figure.clone(),
+        threshold: l.threshold.clone(),
+        ratio: l.ratio.clone(),
+        detail: l.detail.clone(),
+        na: node.not_applicable,
+        deduction: deduction_view(node, l),
     });
     let leaves = if node.leaf.is_some() {
         Vec::new()

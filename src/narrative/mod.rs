@@ -13,7 +13,10 @@
 //! What templates can read is in `context`; the `::table` builders in `tables`.
 
 mod context;
+mod notes;
 mod tables;
+
+pub use notes::annex_notes;
 
 use tera::Tera;
 

@@ -1,6 +1,8 @@
 //! `bands`: ordered bands of the figure, each giving a fixed score. (000:
 //! 预算控制率, 满意度.)
 
+use std::collections::BTreeMap;
+
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
@@ -56,19 +58,18 @@ impl Band {
 
 impl Bands {
     /// The band `x` falls in; `Err` says it falls in none.
-    fn apply(&self, x: Decimal, label: &str, shown: &str) -> Result<(Decimal, String), String> {
+    fn apply(&self, x: Decimal, label: &str, shown: &str) -> Result<Finding, String> {
         let band = self
             .bands
             .iter()
             .find(|b| b.contains(x))
             .ok_or_else(|| format!("{label}为{shown}，不在任何档位内；请补全 bands。"))?;
-        Ok((
-            band.score,
-            format!(
-                "{label}为{shown}，按评分档位得{}分",
-                num::points(band.score)
-            ),
-        ))
+        Ok(Finding {
+            score: band.score,
+            threshold: band.describe(),
+            detail: BTreeMap::from([("points", num::points(band.score))]),
+            ..Finding::default()
+        })
     }
 }
 
@@ -152,7 +153,7 @@ mod tests {
     }
 
     fn score_of(rule: &str, x: &str) -> Decimal {
-        round2(bands(rule).apply(dec(x), "指标", "x").unwrap().0)
+        round2(bands(rule).apply(dec(x), "指标", "x").unwrap().score)
     }
 
     #[test]

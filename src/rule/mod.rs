@@ -16,12 +16,15 @@ pub mod target;
 pub mod tiers;
 pub mod weight_times_rate;
 
+use std::collections::BTreeMap;
+
 use rust_decimal::Decimal;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::facts::Assessment;
 use crate::figures::{self, Figures};
+use crate::framework::Role;
 use crate::num;
 
 /// Decimals a weight or a points value may have. With at most two, a leaf's
@@ -74,6 +77,23 @@ pub trait Kind {
 }
 
 impl Rule {
+    /// The kind's name as the framework writes it, for templates that word
+    /// a finding by kind.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Rule::Linear(_) => "linear",
+            Rule::Step(_) => "step",
+            Rule::Bands(_) => "bands",
+            Rule::WeightTimesRate(_) => "weight_times_rate",
+            Rule::Target(_) => "target",
+            Rule::Tiers(_) => "tiers",
+            Rule::Levels(_) => "levels",
+            Rule::Checklist(_) => "checklist",
+            Rule::PerCase(_) => "per_case",
+            Rule::Assessor(_) => "assessor",
+        }
+    }
+
     fn kind(&self) -> &dyn Kind {
         match self {
             Rule::Linear(k) => k,
@@ -132,6 +152,20 @@ pub struct Indicator<'a> {
     pub target: Option<&'a str>,
     /// 评价标准 as the framework prints it, if it does.
     pub standard: Option<&'a str>,
+    /// 加分 and 扣分 items score the points they add or take.
+    pub role: Role,
+}
+
+impl Indicator<'_> {
+    /// Whether `score` moves the total away from the usual and so needs a
+    /// written reason: below full marks for an indicator of the base, any
+    /// points at all for a 加分 or 扣分 item.
+    pub fn needs_reason(&self, score: Decimal) -> bool {
+        match self.role {
+            Role::Base => score < self.weight,
+            Role::Bonus | Role::Penalty => score > Decimal::ZERO,
+        }
+    }
 }
 
 /// Everything a kind may read to score a leaf.
@@ -154,31 +188,41 @@ impl Inputs<'_> {
         }
     }
 
-    /// `text` followed by the assessor's reason, when there is one.
-    fn with_reason(&self, text: String) -> String {
-        match &self.assessment.reason {
-            Some(r) => format!("{text}，{}", r.trim_end_matches('。')),
-            None => text,
-        }
-    }
-
     /// 实际完成值 as the assessor wrote it, else `default`.
     fn actual_text(&self, default: impl FnOnce() -> String) -> String {
         self.assessment.actual_text.clone().unwrap_or_else(default)
     }
 }
 
-/// A scored leaf, before rounding and before it becomes a tree node.
+/// A scored leaf, before rounding and before it becomes a tree node: the
+/// points and the values behind them, as data. Templates word them
+/// (templates/lib/wording.tera), so no sentence is built here.
+#[derive(Debug, Default)]
 pub struct Finding {
     pub score: Decimal,
     /// 年度指标值 as printed.
     pub target: String,
     /// 实际完成值 as printed.
     pub actual: String,
-    /// The figure or comparison behind the score, in words.
-    pub basis: String,
-    /// Why the score is what it is, with the figures (used when points are lost).
-    pub reason: String,
+    /// The figure the kind read, if it reads one.
+    pub figure: Option<Shown>,
+    /// The mark the value was compared with, as printed; empty when the
+    /// kind has none.
+    pub threshold: String,
+    /// Completion, as printed, for kinds scored in proportion to it.
+    pub ratio: Option<String>,
+    /// The kind's other values the wording needs, by name, as printed
+    /// (e.g. `per_point` for `linear`, `missed` for `checklist`).
+    pub detail: BTreeMap<&'static str, String>,
+}
+
+/// A figure as a finding shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Shown {
+    pub id: String,
+    pub label: String,
+    /// As printed, with its unit (90.00%, 12.50万元).
+    pub value: String,
 }
 
 /// Why a kind could not score its leaf.
@@ -191,6 +235,12 @@ pub enum Problem {
     },
     /// The framework's rule does not cover the value it was given.
     Framework(String),
+    /// The facts' `field` says otherwise than the framework's rule; the
+    /// message names both, the caller adds where the rule is.
+    Conflict {
+        field: &'static str,
+        message: String,
+    },
     /// A figure the facts cannot supply.
     Figure(Error),
 }
@@ -210,24 +260,27 @@ pub struct Stub {
 }
 
 /// Scores a kind that reads one derived figure. `apply` turns the figure's
-/// value, label and printed value into points and the reason, or says why
-/// the rule cannot score it.
+/// value and printed value into the finding's score, threshold and details,
+/// or says why the rule cannot score it.
 fn from_figure(
     figure: &str,
     target: String,
     inputs: &Inputs,
-    apply: impl FnOnce(Decimal, &str, &str) -> Result<(Decimal, String), String>,
+    apply: impl FnOnce(Decimal, &str, &str) -> Result<Finding, String>,
 ) -> Result<Finding, Problem> {
     let x = inputs.figures.require(figure)?;
     let fig = inputs.figures.get(figure).expect("required figure exists");
     let shown = display(x, fig.kind, "");
-    let (score, reason) = apply(x, fig.label, &shown).map_err(Problem::Framework)?;
+    let finding = apply(x, fig.label, &shown).map_err(Problem::Framework)?;
     Ok(Finding {
-        score,
         target,
-        basis: format!("{}{shown}", fig.label),
-        actual: shown,
-        reason,
+        actual: inputs.actual_text(|| shown.clone()),
+        figure: Some(Shown {
+            id: figure.to_string(),
+            label: fig.label.to_string(),
+            value: shown,
+        }),
+        ..finding
     })
 }
 
@@ -303,6 +356,7 @@ pub(crate) mod tests {
                 weight: dec(weight),
                 target: None,
                 standard: None,
+                role: Role::Base,
             },
             assessment: &assessment,
             figures: &figures,
@@ -336,7 +390,11 @@ pub(crate) mod tests {
         assert_eq!(finding.score, dec("5"));
         assert_eq!(finding.target, "≤100.00%");
         assert_eq!(finding.actual, "90.00%");
-        assert!(finding.basis.ends_with("90.00%"), "{}", finding.basis);
+        let figure = finding.figure.unwrap();
+        assert_eq!(
+            (figure.label.as_str(), figure.value.as_str()),
+            ("在职人员控制率", "90.00%")
+        );
         let missing = r#"{ kind = "weight_times_rate", figure = "satisfaction_rate" }"#;
         assert!(matches!(assess(missing, "2", ""), Err(Problem::Figure(_))));
         let uncovered = r#"{ kind = "bands", figure = "staff_control_rate", bands = [{ from = 95, score = 1 }] }"#;

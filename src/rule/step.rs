@@ -2,6 +2,8 @@
 //! `step` percentage points beyond it (with `partial`, a started step
 //! deducts in proportion); floor 0. (000: 在职人员控制率 each 1 pt over −0.5.)
 
+use std::collections::BTreeMap;
+
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
@@ -23,7 +25,7 @@ pub struct Step {
 }
 
 impl Step {
-    fn apply(&self, weight: Decimal, x: Decimal, label: &str, shown: &str) -> (Decimal, String) {
+    fn apply(&self, weight: Decimal, x: Decimal) -> Finding {
         let beyond = distance(x, self.threshold, self.direction);
         let steps = beyond
             .checked_div(self.step)
@@ -32,15 +34,17 @@ impl Step {
             weight - deducted(steps.and_then(|s| s.checked_mul(self.points))),
             weight,
         );
-        let reason = format!(
-            "{label}为{shown}，较{}{}{}个百分点，按每{}个百分点扣{}分计",
-            num::percent(self.threshold),
-            side(x, self.threshold),
-            num::points(beyond),
-            num::points(self.step),
-            num::points(self.points)
-        );
-        (score, reason)
+        Finding {
+            score,
+            threshold: num::percent(self.threshold),
+            detail: BTreeMap::from([
+                ("side", side(x, self.threshold).to_string()),
+                ("gap", num::points(beyond)),
+                ("step", num::points(self.step)),
+                ("points", num::points(self.points)),
+            ]),
+            ..Finding::default()
+        }
     }
 }
 
@@ -67,8 +71,8 @@ impl Kind for Step {
 
     fn score(&self, inputs: &Inputs) -> Result<Finding, Problem> {
         let weight = inputs.indicator.weight;
-        from_figure(&self.figure, self.target(), inputs, |x, label, shown| {
-            Ok(self.apply(weight, x, label, shown))
+        from_figure(&self.figure, self.target(), inputs, |x, _, _| {
+            Ok(self.apply(weight, x))
         })
     }
 
@@ -88,7 +92,7 @@ mod tests {
         let Rule::Step(step) = parse_rule(rule) else {
             panic!("not step: {rule}")
         };
-        round2(step.apply(dec(weight), dec(x), "指标", "x").0)
+        round2(step.apply(dec(weight), dec(x)).score)
     }
 
     #[test]

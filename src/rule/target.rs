@@ -41,6 +41,21 @@ impl Kind for Target {
     fn score(&self, inputs: &Inputs) -> Result<Finding, Problem> {
         let a = inputs.assessment;
         let (op, value) = match (self.op, self.value, &a.target) {
+            (Some(op), Some(value), Some(facts::Target::Quantity { op: o, value: v }))
+                if (op, value) != (*o, *v) =>
+            {
+                return Err(Problem::Conflict {
+                    field: "target",
+                    message: format!(
+                        "指标「{}」的年度指标值在评价指标体系中为 {}{}，事实文件中却为 {}{}。请删去事实文件中的 target，或改为与评价指标体系一致。",
+                        inputs.indicator.name,
+                        op.symbol(),
+                        value.normalize(),
+                        o.symbol(),
+                        v.normalize()
+                    ),
+                });
+            }
             (Some(op), Some(value), _) => (op, value),
             (_, _, Some(facts::Target::Quantity { op, value })) => (*op, *value),
             _ => return Err(inputs.need("target", "年度指标值")),
@@ -57,8 +72,11 @@ impl Kind for Target {
             inputs.indicator.weight,
             op,
             value,
-            actual,
-            kind,
+            Actual {
+                value: actual,
+                kind,
+                text: a.actual_text.as_deref(),
+            },
             unit,
         ))
     }
@@ -101,30 +119,37 @@ pub fn actual_value(
     }
 }
 
+/// The measured value of a quantitative indicator.
+pub struct Actual<'a> {
+    pub value: Decimal,
+    /// The figure's kind, when the value is a figure.
+    pub kind: Option<figures::Kind>,
+    /// 实际完成值 as the unit wrote it; printed instead of the number.
+    pub text: Option<&'a str>,
+}
+
 /// A quantitative target: met → full marks, else in proportion to completion.
 pub fn quantity(
     weight: Decimal,
     op: Comparison,
     value: Decimal,
-    actual: Decimal,
-    kind: Option<figures::Kind>,
+    actual: Actual,
     unit: &str,
 ) -> Finding {
     let target = format!("{}{}", op.symbol(), display_plain(value, unit));
-    let actual_text = match kind {
-        Some(kind) => display(actual, kind, unit),
-        None => display_plain(actual, unit),
+    let printed = match (actual.text, actual.kind) {
+        (Some(text), _) => text.to_string(),
+        (None, Some(kind)) => display(actual.value, kind, unit),
+        (None, None) => display_plain(actual.value, unit),
     };
-    let ratio = completion(op, value, actual);
-    let ratio_text = num::percent(ratio * Decimal::ONE_HUNDRED);
+    let ratio = completion(op, value, actual.value);
     Finding {
         score: weight * ratio.min(Decimal::ONE),
-        reason: format!(
-            "年度指标值{target}，实际完成{actual_text}，完成程度{ratio_text}，按完成比例计分"
-        ),
-        basis: format!("年度指标值{target}，实际完成{actual_text}"),
+        threshold: target.clone(),
+        ratio: Some(num::percent(ratio * Decimal::ONE_HUNDRED)),
         target,
-        actual: actual_text,
+        actual: printed,
+        ..Finding::default()
     }
 }
 
@@ -134,13 +159,18 @@ fn completion(op: Comparison, target: Decimal, actual: Decimal) -> Decimal {
         Comparison::AtLeast => actual >= target,
         Comparison::AtMost => actual <= target,
         Comparison::Exactly => actual == target,
+        Comparison::Above => actual > target,
+        Comparison::Below => actual < target,
     };
     if met {
         return Decimal::ONE;
     }
+    // Short of a target, points follow completion. A strict target (> <)
+    // missed exactly at its mark is 100% complete by that measure, so it
+    // keeps full marks: scoring stays continuous at the mark.
     let (small, large) = match op {
-        Comparison::AtLeast => (actual, target),
-        Comparison::AtMost => (target, actual),
+        Comparison::AtLeast | Comparison::Above => (actual, target),
+        Comparison::AtMost | Comparison::Below => (target, actual),
         Comparison::Exactly => (actual.min(target), actual.max(target)),
     };
     if large.is_zero() || small < Decimal::ZERO {
@@ -169,6 +199,10 @@ mod tests {
         assert_eq!(c(Comparison::Exactly, "100", "80"), dec("0.8"));
         assert_eq!(c(Comparison::Exactly, "80", "100"), dec("0.8"));
         assert_eq!(c(Comparison::AtLeast, "100", "-5"), Decimal::ZERO);
+        assert_eq!(c(Comparison::Above, "100", "101"), Decimal::ONE);
+        assert_eq!(c(Comparison::Above, "100", "90"), dec("0.9"));
+        assert_eq!(c(Comparison::Below, "10", "5"), Decimal::ONE);
+        assert_eq!(c(Comparison::Below, "10", "20"), dec("0.5"));
     }
 
     #[test]
@@ -202,6 +236,24 @@ mod tests {
     }
 
     #[test]
+    fn facts_may_not_contradict_the_frameworks_target() {
+        let fixed = r#"{ kind = "target", op = ">=", value = 100 }"#;
+        let same = "target = { op = \">=\", value = 100 }\nactual = 90";
+        assert_eq!(assess(fixed, "30", same).ok().unwrap().score, dec("27"));
+        let other = "target = { op = \">=\", value = 90 }\nactual = 90";
+        match assess(fixed, "30", other) {
+            Err(Problem::Conflict { field, message }) => {
+                assert_eq!(field, "target");
+                assert!(
+                    message.contains("≥100") && message.contains("≥90"),
+                    "{message}"
+                );
+            }
+            _ => panic!("no conflict"),
+        }
+    }
+
+    #[test]
     fn op_and_value_come_together() {
         let rule = parse_rule(r#"{ kind = "target", value = 100 }"#);
         let msg = rule.check(dec("10")).unwrap_err();
@@ -211,14 +263,12 @@ mod tests {
 
     #[test]
     fn proportional_when_short() {
-        let finding = quantity(
-            dec("30"),
-            Comparison::AtLeast,
-            dec("100"),
-            dec("90"),
-            None,
-            "%",
-        );
+        let actual = Actual {
+            value: dec("90"),
+            kind: None,
+            text: None,
+        };
+        let finding = quantity(dec("30"), Comparison::AtLeast, dec("100"), actual, "%");
         assert_eq!(finding.score, dec("27"));
         assert_eq!(finding.target, "≥100%");
         assert_eq!(finding.actual, "90%");

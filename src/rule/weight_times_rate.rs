@@ -13,10 +13,12 @@ pub struct WeightTimesRate {
 }
 
 impl WeightTimesRate {
-    fn apply(weight: Decimal, x: Decimal, label: &str, shown: &str) -> (Decimal, String) {
+    fn apply(weight: Decimal, x: Decimal) -> Finding {
         let rate = x.min(Decimal::ONE_HUNDRED).max(Decimal::ZERO);
-        let score = weight * rate / Decimal::ONE_HUNDRED;
-        (score, format!("{label}为{shown}，得分为分值 × {label}"))
+        Finding {
+            score: weight * rate / Decimal::ONE_HUNDRED,
+            ..Finding::default()
+        }
     }
 }
 
@@ -35,8 +37,8 @@ impl Kind for WeightTimesRate {
 
     fn score(&self, inputs: &Inputs) -> Result<Finding, Problem> {
         let weight = inputs.indicator.weight;
-        from_figure(&self.figure, self.target(), inputs, |x, label, shown| {
-            Ok(Self::apply(weight, x, label, shown))
+        from_figure(&self.figure, self.target(), inputs, |x, _, _| {
+            Ok(Self::apply(weight, x))
         })
     }
 
@@ -58,7 +60,7 @@ mod tests {
             matches!(parse_rule(rule), Rule::WeightTimesRate(_)),
             "{rule}"
         );
-        round2(WeightTimesRate::apply(dec(weight), dec(x), "指标", "x").0)
+        round2(WeightTimesRate::apply(dec(weight), dec(x)).score)
     }
 
     #[test]
