@@ -368,6 +368,9 @@ pub struct Assessment {
     pub met: Option<Vec<bool>>,
     /// Non-compliant cases found (`per_case`).
     pub cases: Option<u32>,
+    /// The indicator's measured value, for a figure-based rule that names
+    /// no figure (`linear`, `step`, `bands`, `weight_times_rate`).
+    pub value: Option<Decimal>,
     /// Quantitative target and actual (`target`).
     pub target: Option<Target>,
     #[serde(default)]

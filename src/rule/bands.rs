@@ -12,7 +12,8 @@ use crate::num;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Bands {
-    pub figure: String,
+    /// The figure scored; without it, the facts' `[assess.<id>] value`.
+    pub figure: Option<String>,
     pub bands: Vec<Band>,
 }
 
@@ -75,7 +76,7 @@ impl Bands {
 
 impl Kind for Bands {
     fn figure(&self) -> Option<&str> {
-        Some(&self.figure)
+        self.figure.as_deref()
     }
 
     /// Bands must be in ascending order, touch without overlapping, and
@@ -128,13 +129,16 @@ impl Kind for Bands {
     }
 
     fn score(&self, inputs: &Inputs) -> Result<Finding, Problem> {
-        from_figure(&self.figure, self.target(), inputs, |x, label, shown| {
-            self.apply(x, label, shown)
-        })
+        from_figure(
+            self.figure.as_deref(),
+            self.target(),
+            inputs,
+            |x, label, shown| self.apply(x, label, shown),
+        )
     }
 
     fn stub(&self, _indicator: &Indicator) -> Option<Stub> {
-        None
+        super::value_stub(self.figure.as_deref())
     }
 }
 

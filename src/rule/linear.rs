@@ -14,7 +14,8 @@ use crate::num;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Linear {
-    pub figure: String,
+    /// The figure scored; without it, the facts' `[assess.<id>] value`.
+    pub figure: Option<String>,
     #[serde(default = "hundred")]
     pub full: Decimal,
     pub per_point: Decimal,
@@ -44,7 +45,7 @@ impl Linear {
 
 impl Kind for Linear {
     fn figure(&self) -> Option<&str> {
-        Some(&self.figure)
+        self.figure.as_deref()
     }
 
     fn check(&self, _weight: Decimal) -> Result<(), String> {
@@ -60,13 +61,13 @@ impl Kind for Linear {
 
     fn score(&self, inputs: &Inputs) -> Result<Finding, Problem> {
         let weight = inputs.indicator.weight;
-        from_figure(&self.figure, self.target(), inputs, |x, _, _| {
+        from_figure(self.figure.as_deref(), self.target(), inputs, |x, _, _| {
             Ok(self.apply(weight, x))
         })
     }
 
     fn stub(&self, _indicator: &Indicator) -> Option<Stub> {
-        None
+        super::value_stub(self.figure.as_deref())
     }
 }
 

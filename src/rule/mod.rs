@@ -259,28 +259,56 @@ pub struct Stub {
     pub lines: String,
 }
 
-/// Scores a kind that reads one derived figure. `apply` turns the figure's
-/// value and printed value into the finding's score, threshold and details,
-/// or says why the rule cannot score it.
+/// Scores a kind that reads one value: the rule's figure, else the facts'
+/// `[assess.<id>] value` (shown under the indicator's name, with the
+/// facts' unit). `apply` turns the value and its label and printed form into
+/// the finding's score, threshold and details, or says why the rule cannot
+/// score it.
 fn from_figure(
-    figure: &str,
+    figure: Option<&str>,
     target: String,
     inputs: &Inputs,
     apply: impl FnOnce(Decimal, &str, &str) -> Result<Finding, String>,
 ) -> Result<Finding, Problem> {
-    let x = inputs.figures.require(figure)?;
-    let fig = inputs.figures.get(figure).expect("required figure exists");
-    let shown = display(x, fig.kind, "");
-    let finding = apply(x, fig.label, &shown).map_err(Problem::Framework)?;
+    let (shown, x) = match figure {
+        Some(id) => {
+            let x = inputs.figures.require(id)?;
+            let fig = inputs.figures.get(id).expect("required figure exists");
+            let shown = Shown {
+                id: id.to_string(),
+                label: fig.label.to_string(),
+                value: display(x, fig.kind, ""),
+            };
+            (shown, x)
+        }
+        None => {
+            let x = inputs
+                .assessment
+                .value
+                .ok_or_else(|| inputs.need("value", "实测值（计分规则未指定 figure）"))?;
+            let shown = Shown {
+                id: "value".into(),
+                label: inputs.indicator.name.to_string(),
+                value: format!("{}{}", x.normalize(), inputs.assessment.unit),
+            };
+            (shown, x)
+        }
+    };
+    let finding = apply(x, &shown.label, &shown.value).map_err(Problem::Framework)?;
     Ok(Finding {
         target,
-        actual: inputs.actual_text(|| shown.clone()),
-        figure: Some(Shown {
-            id: figure.to_string(),
-            label: fig.label.to_string(),
-            value: shown,
-        }),
+        actual: inputs.actual_text(|| shown.value.clone()),
+        figure: Some(shown),
         ..finding
+    })
+}
+
+/// What `zpbg init` asks of a figure-based rule: nothing when it names its
+/// figure, else the measured value.
+fn value_stub(figure: Option<&str>) -> Option<Stub> {
+    figure.is_none().then(|| Stub {
+        what: "计分规则未指定计算值，请填写实测值".into(),
+        lines: "value = 0  # 实测值\n".into(),
     })
 }
 
@@ -402,6 +430,25 @@ pub(crate) mod tests {
             assess(uncovered, "1", ""),
             Err(Problem::Framework(_))
         ));
+    }
+
+    #[test]
+    fn without_a_figure_the_facts_value_is_scored() {
+        let rule = r#"{ kind = "linear", per_point = 1 }"#;
+        let finding = assess(rule, "10", "value = 97.5\nunit = \"%\"")
+            .ok()
+            .unwrap();
+        assert_eq!(finding.score, dec("7.5"));
+        let figure = finding.figure.unwrap();
+        assert_eq!(
+            (figure.label.as_str(), figure.value.as_str()),
+            ("指标", "97.5%")
+        );
+        let msg = tests::fact_problem(assess(rule, "10", ""));
+        assert!(
+            msg.starts_with("value: ") && msg.contains("[assess.x]"),
+            "{msg}"
+        );
     }
 
     #[test]

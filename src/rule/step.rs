@@ -14,7 +14,8 @@ use crate::num;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
-    pub figure: String,
+    /// The figure scored; without it, the facts' `[assess.<id>] value`.
+    pub figure: Option<String>,
     pub threshold: Decimal,
     pub step: Decimal,
     pub points: Decimal,
@@ -50,7 +51,7 @@ impl Step {
 
 impl Kind for Step {
     fn figure(&self) -> Option<&str> {
-        Some(&self.figure)
+        self.figure.as_deref()
     }
 
     fn check(&self, _weight: Decimal) -> Result<(), String> {
@@ -71,13 +72,13 @@ impl Kind for Step {
 
     fn score(&self, inputs: &Inputs) -> Result<Finding, Problem> {
         let weight = inputs.indicator.weight;
-        from_figure(&self.figure, self.target(), inputs, |x, _, _| {
+        from_figure(self.figure.as_deref(), self.target(), inputs, |x, _, _| {
             Ok(self.apply(weight, x))
         })
     }
 
     fn stub(&self, _indicator: &Indicator) -> Option<Stub> {
-        None
+        super::value_stub(self.figure.as_deref())
     }
 }
 

@@ -9,7 +9,8 @@ use super::{Finding, Indicator, Inputs, Kind, Problem, Stub, from_figure};
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WeightTimesRate {
-    pub figure: String,
+    /// The figure scored; without it, the facts' `[assess.<id>] value`.
+    pub figure: Option<String>,
 }
 
 impl WeightTimesRate {
@@ -24,7 +25,7 @@ impl WeightTimesRate {
 
 impl Kind for WeightTimesRate {
     fn figure(&self) -> Option<&str> {
-        Some(&self.figure)
+        self.figure.as_deref()
     }
 
     fn check(&self, _weight: Decimal) -> Result<(), String> {
@@ -37,13 +38,13 @@ impl Kind for WeightTimesRate {
 
     fn score(&self, inputs: &Inputs) -> Result<Finding, Problem> {
         let weight = inputs.indicator.weight;
-        from_figure(&self.figure, self.target(), inputs, |x, _, _| {
+        from_figure(self.figure.as_deref(), self.target(), inputs, |x, _, _| {
             Ok(Self::apply(weight, x))
         })
     }
 
     fn stub(&self, _indicator: &Indicator) -> Option<Stub> {
-        None
+        super::value_stub(self.figure.as_deref())
     }
 }
 
