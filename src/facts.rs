@@ -275,11 +275,15 @@ pub struct IndicatorFact {
     pub remark: Option<String>,
 }
 
-/// A target is either a comparison with a number or a description.
+/// A target: a comparison with a number, a range (both ends included), a
+/// text the assessor says was met or not (full marks or none), or a text
+/// judged by tier and score. Tried in this order.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(untagged, deny_unknown_fields)]
 pub enum Target {
     Quantity { op: Comparison, value: Decimal },
+    Range { min: Decimal, max: Decimal },
+    Met { text: String, met: bool },
     Quality { text: String },
 }
 
@@ -622,7 +626,15 @@ impl FactsFile {
                 ));
             }
             match &i.target {
-                Target::Quantity { .. } => {
+                Target::Range { min, max } if min > max => {
+                    return Err(self.fact_error(
+                        offset,
+                        "indicators.target",
+                        format!("指标「{}」的目标区间下限 {min} 大于上限 {max}。", i.name),
+                    ));
+                }
+                Target::Met { .. } => {}
+                Target::Quantity { .. } | Target::Range { .. } => {
                     if i.actual.is_none() && i.actual_figure.is_none() {
                         return Err(self.fact_error(
                             offset,

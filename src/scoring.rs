@@ -14,7 +14,7 @@ use crate::facts::{Assessment, FactsFile, IndicatorFact, Target};
 use crate::figures::Figures;
 use crate::framework::{Framework, NaPolicy, Node, Role};
 use crate::num::{self, round2};
-use crate::rule::target::{Actual, actual_value, quantity};
+use crate::rule::target::{Actual, actual_value, met, quantity, range};
 use crate::rule::tiers::{Judgement, quality};
 use crate::rule::{Finding, Inputs, Problem, Rule, Shown};
 
@@ -73,8 +73,9 @@ pub enum NotApplicable {
 /// A scored leaf's values, as data: templates word them.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Leaf {
-    /// The rule kind (`linear` …), or `unit_quantity` / `unit_quality` for
-    /// a unit's own indicator.
+    /// The rule kind (`linear` …), or `unit_quantity` (a number or range
+    /// target), `unit_text` (a text met or not) or `unit_quality` (a text
+    /// judged by tier) for a unit's own indicator.
     pub kind: &'static str,
     /// 年度指标值 as printed.
     pub target: String,
@@ -467,6 +468,32 @@ impl Scorer<'_> {
                 let finding = quantity(weight, *op, *value, actual, &fact.unit);
                 ("unit_quantity", finding)
             }
+            Target::Range { min, max } => {
+                let (actual, kind) =
+                    actual_value(self.figures, fact.actual_figure.as_deref(), fact.actual)
+                        .map_err(problem)?
+                        .expect("validated when the facts were loaded");
+                let actual = Actual {
+                    value: actual,
+                    kind,
+                    text: fact.actual_text.as_deref(),
+                };
+                (
+                    "unit_quantity",
+                    range(weight, *min, *max, actual, &fact.unit),
+                )
+            }
+            Target::Met { text, met: done } => {
+                let finding = met(weight, text, *done, fact.actual_text.as_deref());
+                if !done && fact.reason.is_none() {
+                    return Err(self.error(
+                        &place,
+                        "reason",
+                        format!("指标「{}」未达成，请在 reason 中写明原因。", fact.name),
+                    ));
+                }
+                ("unit_text", finding)
+            }
             Target::Quality { text } => {
                 let tier = fact.tier.as_deref().unwrap_or_default();
                 let judgement = Judgement {
@@ -485,8 +512,8 @@ impl Scorer<'_> {
         let own = Leaf {
             unit: fact.unit.clone(),
             target_text: match &fact.target {
-                Target::Quality { text } => Some(text.clone()),
-                Target::Quantity { .. } => None,
+                Target::Quality { text } | Target::Met { text, .. } => Some(text.clone()),
+                Target::Quantity { .. } | Target::Range { .. } => None,
             },
             actual_text: fact.actual_text.clone(),
             remark: fact.remark.clone(),
@@ -516,7 +543,7 @@ fn assessed(a: &Assessment) -> Leaf {
     Leaf {
         unit: a.unit.clone(),
         target_text: match &a.target {
-            Some(Target::Quality { text }) => Some(text.clone()),
+            Some(Target::Quality { text } | Target::Met { text, .. }) => Some(text.clone()),
             _ => None,
         },
         actual_text: a.actual_text.clone(),

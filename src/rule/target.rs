@@ -3,6 +3,8 @@
 //! `figure`) or from the facts' assessment. A unit's own quantitative
 //! indicators are scored the same way (`quantity`).
 
+use std::collections::BTreeMap;
+
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
@@ -137,19 +139,57 @@ pub fn quantity(
     unit: &str,
 ) -> Finding {
     let target = format!("{}{}", op.symbol(), display_plain(value, unit));
-    let printed = match (actual.text, actual.kind) {
-        (Some(text), _) => text.to_string(),
-        (None, Some(kind)) => display(actual.value, kind, unit),
-        (None, None) => display_plain(actual.value, unit),
-    };
     let ratio = completion(op, value, actual.value);
     Finding {
         score: weight * ratio.min(Decimal::ONE),
         threshold: target.clone(),
         ratio: Some(num::percent(ratio * Decimal::ONE_HUNDRED)),
         target,
-        actual: printed,
+        actual: printed(&actual, unit),
         ..Finding::default()
+    }
+}
+
+/// A range target, both ends included: inside → full marks, else in
+/// proportion to how near the value came (value ÷ min below, max ÷ value
+/// above).
+pub fn range(weight: Decimal, min: Decimal, max: Decimal, actual: Actual, unit: &str) -> Finding {
+    let target = format!("{}–{}", min.normalize(), display_plain(max, unit));
+    let x = actual.value;
+    let ratio = if x < min {
+        completion(Comparison::AtLeast, min, x)
+    } else if x > max {
+        completion(Comparison::AtMost, max, x)
+    } else {
+        Decimal::ONE
+    };
+    Finding {
+        score: weight * ratio,
+        threshold: target.clone(),
+        ratio: Some(num::percent(ratio * Decimal::ONE_HUNDRED)),
+        target,
+        actual: printed(&actual, unit),
+        ..Finding::default()
+    }
+}
+
+/// A text target the assessor says was met (full marks) or not (none).
+pub fn met(weight: Decimal, text: &str, met: bool, actual_text: Option<&str>) -> Finding {
+    let word = if met { "达成" } else { "未达成" };
+    Finding {
+        score: if met { weight } else { Decimal::ZERO },
+        target: text.to_string(),
+        actual: actual_text.unwrap_or(word).to_string(),
+        detail: BTreeMap::from([("met", word.to_string())]),
+        ..Finding::default()
+    }
+}
+
+fn printed(actual: &Actual, unit: &str) -> String {
+    match (actual.text, actual.kind) {
+        (Some(text), _) => text.to_string(),
+        (None, Some(kind)) => display(actual.value, kind, unit),
+        (None, None) => display_plain(actual.value, unit),
     }
 }
 
@@ -251,6 +291,53 @@ mod tests {
             }
             _ => panic!("no conflict"),
         }
+    }
+
+    #[test]
+    fn a_range_and_a_text_met_or_not() {
+        let at = |x: &str| {
+            let actual = Actual {
+                value: dec(x),
+                kind: None,
+                text: None,
+            };
+            range(dec("10"), dec("90"), dec("110"), actual, "%").score
+        };
+        assert_eq!(at("90"), dec("10"));
+        assert_eq!(at("110"), dec("10"));
+        assert_eq!(at("81"), dec("9"));
+        assert_eq!(at("220"), dec("5"));
+        let yes = met(dec("4"), "按时完成", true, None);
+        assert_eq!((yes.score, yes.actual.as_str()), (dec("4"), "达成"));
+        let no = met(dec("4"), "按时完成", false, Some("延期一个月"));
+        assert_eq!(
+            (no.score, no.actual.as_str()),
+            (Decimal::ZERO, "延期一个月")
+        );
+        // Each form of the facts' target reads as its own variant.
+        let form = |text: &str| {
+            let a: crate::facts::Assessment = toml::from_str(&format!("target = {text}")).unwrap();
+            a.target.unwrap()
+        };
+        assert!(matches!(
+            form(r#"{ op = ">", value = 3 }"#),
+            facts::Target::Quantity {
+                op: Comparison::Above,
+                ..
+            }
+        ));
+        assert!(matches!(
+            form("{ min = 90, max = 110 }"),
+            facts::Target::Range { .. }
+        ));
+        assert!(matches!(
+            form(r#"{ text = "按时", met = true }"#),
+            facts::Target::Met { met: true, .. }
+        ));
+        assert!(matches!(
+            form(r#"{ text = "按时" }"#),
+            facts::Target::Quality { .. }
+        ));
     }
 
     #[test]
