@@ -57,9 +57,10 @@ pub fn build(
         project: money("project_actual"),
     };
 
-    // (ancestor path, leaf) for every leaf shown as a row.
+    // (ancestor path, leaf) for every leaf shown as a row; 加分 and 扣分
+    // items follow the base, as their points are part of the total.
     let mut paths: Vec<(Vec<&Scored>, &Scored)> = Vec::new();
-    for root in &sheet.roots {
+    for root in sheet.roots.iter().chain(&sheet.adjustments) {
         if budget_leaf.is_some_and(|b| b.id == root.id) {
             continue;
         }
@@ -110,6 +111,7 @@ pub fn build(
                 standard: leaf.standard.clone().unwrap_or_default(),
                 description: leaf.description.clone().unwrap_or_default(),
                 note: notes.get(&leaf.id).cloned().unwrap_or_default(),
+                remark: detail.remark.clone().unwrap_or_default(),
             }
         })
         .collect();

@@ -116,6 +116,8 @@ pub struct AnnexRow {
     pub score: String,
     /// 偏差原因分析及改进措施
     pub note: String,
+    /// 备注: the unit's `remark` on the indicator, if any.
+    pub remark: String,
     /// 评价标准 of the leaf, when the framework gives one.
     pub standard: String,
     /// 指标说明 of the leaf, when the framework gives one.

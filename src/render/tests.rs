@@ -196,6 +196,7 @@ fn sample_annex() -> Annex {
                 weight: s(weight),
                 score: s(score),
                 note: String::new(),
+                remark: String::new(),
                 standard: String::new(),
                 description: String::new(),
             }
