@@ -785,6 +785,17 @@ reason = "获省级表彰"
     }
 
     #[test]
+    fn a_framework_without_grades_grades_nothing() {
+        let framework = FRAMEWORK.replace(
+            "grades = [{ name = \"优\", min = 90 }, { name = \"良\", min = 80 }, { name = \"中\", min = 60 }, { name = \"差\", min = 0 }]\n",
+            "",
+        );
+        let sheet = sheet_for(&framework, &facts()).unwrap();
+        assert_eq!(sheet.grade, None);
+        assert_eq!(sheet.total, dec("85"));
+    }
+
+    #[test]
     fn adjustments_need_a_reason_only_when_they_move_the_total() {
         // A bonus of 0 adds nothing and needs no reason.
         let facts = facts().replace("score = 2\nreason = \"获省级表彰\"", "score = 0");
