@@ -42,24 +42,29 @@ impl Kind for Target {
 
     fn score(&self, inputs: &Inputs) -> Result<Finding, Problem> {
         let a = inputs.assessment;
-        let (op, value) = match (self.op, self.value, &a.target) {
-            (Some(op), Some(value), Some(facts::Target::Quantity { op: o, value: v }))
-                if (op, value) != (*o, *v) =>
-            {
+        let weight = inputs.indicator.weight;
+        let goal = match (self.op, self.value, &a.target) {
+            (Some(op), Some(value), Some(own)) if !same(op, value, own) => {
                 return Err(Problem::Conflict {
                     field: "target",
                     message: format!(
-                        "指标「{}」的年度指标值在评价指标体系中为 {}{}，事实文件中却为 {}{}。请删去事实文件中的 target，或改为与评价指标体系一致。",
+                        "指标「{}」的年度指标值在评价指标体系中为 {}{}，事实文件中却为 {}。请删去事实文件中的 target，或改为与评价指标体系一致。",
                         inputs.indicator.name,
                         op.symbol(),
                         value.normalize(),
-                        o.symbol(),
-                        v.normalize()
+                        describe(own)
                     ),
                 });
             }
-            (Some(op), Some(value), _) => (op, value),
-            (_, _, Some(facts::Target::Quantity { op, value })) => (*op, *value),
+            (Some(op), Some(value), _) => Goal::Compare(op, value),
+            (_, _, Some(facts::Target::Quantity { op, value })) => Goal::Compare(*op, *value),
+            (_, _, Some(facts::Target::Range { min, max })) => Goal::Range(*min, *max),
+            (_, _, Some(facts::Target::Met { text, met: done })) => {
+                if !done && a.reason.is_none() {
+                    return Err(inputs.need("reason", "未达成的原因"));
+                }
+                return Ok(met(weight, text, *done, a.actual_text.as_deref()));
+            }
             _ => return Err(inputs.need("target", "年度指标值")),
         };
         let figure = self.figure.as_deref().or(a.actual_figure.as_deref());
@@ -70,17 +75,15 @@ impl Kind for Target {
             ("", Some(figures::Kind::Percent)) => "%",
             (unit, _) => unit,
         };
-        Ok(quantity(
-            inputs.indicator.weight,
-            op,
-            value,
-            Actual {
-                value: actual,
-                kind,
-                text: a.actual_text.as_deref(),
-            },
-            unit,
-        ))
+        let actual = Actual {
+            value: actual,
+            kind,
+            text: a.actual_text.as_deref(),
+        };
+        Ok(match goal {
+            Goal::Compare(op, value) => quantity(weight, op, value, actual, unit),
+            Goal::Range(min, max) => range(weight, min, max, actual, unit),
+        })
     }
 
     fn stub(&self, _indicator: &Indicator) -> Option<Stub> {
@@ -95,6 +98,26 @@ impl Kind for Target {
             what: "定量指标，达到指标值得满分，否则按完成比例计分".into(),
             lines,
         })
+    }
+}
+
+/// A numeric target: a comparison or a range.
+enum Goal {
+    Compare(Comparison, Decimal),
+    Range(Decimal, Decimal),
+}
+
+/// Whether the facts' target is the framework's `op value`.
+fn same(op: Comparison, value: Decimal, own: &facts::Target) -> bool {
+    matches!(own, facts::Target::Quantity { op: o, value: v } if (*o, *v) == (op, value))
+}
+
+/// The facts' target in words, for the conflict message.
+fn describe(own: &facts::Target) -> String {
+    match own {
+        facts::Target::Quantity { op, value } => format!("{}{}", op.symbol(), value.normalize()),
+        facts::Target::Range { min, max } => format!("{}–{}", min.normalize(), max.normalize()),
+        facts::Target::Met { text, .. } | facts::Target::Quality { text } => format!("“{text}”"),
     }
 }
 
@@ -291,6 +314,30 @@ mod tests {
             }
             _ => panic!("no conflict"),
         }
+    }
+
+    #[test]
+    fn an_assessment_may_target_a_range_or_a_text() {
+        let open = r#"{ kind = "target" }"#;
+        let ranged = "target = { min = 90, max = 110 }\nactual = 120";
+        let finding = assess(open, "12", ranged).ok().unwrap();
+        assert_eq!(
+            (finding.score, finding.target.as_str()),
+            (dec("11"), "90–110")
+        );
+        let text = "target = { text = \"按时\", met = false }\nreason = \"延期\"";
+        assert_eq!(assess(open, "4", text).ok().unwrap().score, Decimal::ZERO);
+        let msg = fact_problem(assess(
+            open,
+            "4",
+            "target = { text = \"按时\", met = false }",
+        ));
+        assert!(msg.starts_with("reason: "), "{msg}");
+        let fixed = r#"{ kind = "target", op = ">=", value = 100 }"#;
+        assert!(matches!(
+            assess(fixed, "4", ranged),
+            Err(Problem::Conflict { .. })
+        ));
     }
 
     #[test]
