@@ -1,6 +1,8 @@
 //! The annex 部门整体支出绩效自评表, built from the score sheet: one row per
 //! scored leaf, grouped level cells merged, totals from the tree.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 
 use crate::display;
@@ -12,13 +14,15 @@ use crate::report::{Annex, AnnexBudget, AnnexGoal, AnnexRow, SpanCell};
 use crate::scoring::{ScoreSheet, Scored};
 
 /// The annex of one unit; `date` is the report date, already checked, if
-/// the facts give one.
+/// the facts give one; `notes` the worded notes of the leaves that lost
+/// points, by id (`narrative::annex_notes`).
 pub fn build(
     profile: &Profile,
     facts: &FactsFile,
     figures: &Figures,
     sheet: &ScoreSheet,
     date: Option<NaiveDate>,
+    notes: &BTreeMap<String, String>,
 ) -> Annex {
     let f = &facts.data;
     let grouped = profile.money_grouping;
@@ -53,9 +57,10 @@ pub fn build(
         project: money("project_actual"),
     };
 
-    // (ancestor path, leaf) for every leaf shown as a row.
+    // (ancestor path, leaf) for every leaf shown as a row; 加分 and 扣分
+    // items follow the base, as their points are part of the total.
     let mut paths: Vec<(Vec<&Scored>, &Scored)> = Vec::new();
-    for root in &sheet.roots {
+    for root in sheet.roots.iter().chain(&sheet.adjustments) {
         if budget_leaf.is_some_and(|b| b.id == root.id) {
             continue;
         }
@@ -105,11 +110,8 @@ pub fn build(
                 score: display::score_cell(leaf),
                 standard: leaf.standard.clone().unwrap_or_default(),
                 description: leaf.description.clone().unwrap_or_default(),
-                note: detail
-                    .deduction
-                    .as_ref()
-                    .map(|d| format!("{}。{}", d.reason, d.measure))
-                    .unwrap_or_default(),
+                note: notes.get(&leaf.id).cloned().unwrap_or_default(),
+                remark: detail.remark.clone().unwrap_or_default(),
             }
         })
         .collect();
@@ -190,12 +192,23 @@ mod tests {
         let facts = FactsFile::parse(Path::new("example.toml"), example.into()).unwrap();
         let figures = Figures::compute(&facts, &profile.figures);
         let sheet = ScoreSheet::compute(&profile.framework, &facts, &figures).unwrap();
+        let declared = crate::declared::read(&profile, &facts).unwrap();
+        let engine = crate::narrative::engine(&profile).unwrap();
+        let inputs = crate::narrative::Inputs {
+            profile: &profile,
+            facts: &facts,
+            figures: &figures,
+            sheet: &sheet,
+            declared: &declared,
+        };
+        let notes = crate::narrative::annex_notes(&engine, &inputs).unwrap();
         build(
             &profile,
             &facts,
             &figures,
             &sheet,
             facts.report_date().unwrap(),
+            &notes,
         )
     }
 

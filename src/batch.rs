@@ -457,7 +457,7 @@ impl Summary {
                 unit: d.meta.unit.clone(),
                 total: num::points(d.sheet.total),
                 converted: d.sheet.converted.map(num::points).unwrap_or_default(),
-                grade: d.sheet.grade.clone(),
+                grade: d.sheet.grade.clone().unwrap_or_default(),
                 subtotals: levels
                     .iter()
                     .map(|name| {

@@ -85,12 +85,7 @@ mod tests {
             standard: None,
             not_applicable: na,
             children: Vec::new(),
-            leaf: Some(Leaf {
-                target: String::new(),
-                actual: String::new(),
-                basis: String::new(),
-                deduction: None,
-            }),
+            leaf: Some(Leaf::default()),
         }
     }
 

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use crate::display;
 use crate::num;
-use crate::scoring::{ScoreSheet, Scored};
+use crate::scoring::{Leaf, ScoreSheet, Scored};
 
 /// An indented tree with weights, scores and the reason for every deduction.
 pub fn table(sheet: &ScoreSheet) -> String {
@@ -37,26 +37,56 @@ pub fn table(sheet: &ScoreSheet) -> String {
     }
     writeln!(
         out,
-        "总分 {} / {}，等级 {}",
+        "总分 {} / {}{}",
         num::points(sheet.total),
         num::points(sheet.weight),
-        sheet.grade
+        sheet
+            .grade
+            .as_ref()
+            .map(|g| format!("，等级 {g}"))
+            .unwrap_or_default()
     )
     .ok();
     out
+}
+
+/// A deduction in one line for the terminal and the CSV: the values behind
+/// it and the unit's reason. The report words it through its templates.
+fn summary(leaf: &Leaf) -> String {
+    let mut parts = Vec::new();
+    if let Some(figure) = &leaf.figure {
+        parts.push(format!("{}为{}", figure.label, figure.value));
+    }
+    if !leaf.target.is_empty() {
+        parts.push(format!("年度指标值 {}", leaf.target));
+    }
+    if !leaf.actual.is_empty() {
+        parts.push(format!("实际完成 {}", leaf.actual));
+    }
+    if let Some(ratio) = &leaf.ratio {
+        parts.push(format!("完成程度 {ratio}"));
+    }
+    if let Some(reason) = &leaf.reason {
+        parts.push(reason.clone());
+    }
+    parts.join("；")
 }
 
 fn tree(out: &mut String, node: &Scored, depth: usize) {
     let name = padded(&format!("{}{}", "  ".repeat(depth), node.name));
     let score = display::score_cell(node);
     writeln!(out, "{name}{:>8}{:>8}", num::points(node.weight), score).ok();
-    if let Some(d) = node.leaf.as_ref().and_then(|l| l.deduction.as_ref()) {
+    if let Some((leaf, d)) = node
+        .leaf
+        .as_ref()
+        .and_then(|l| Some((l, l.deduction.as_ref()?)))
+    {
         writeln!(
             out,
             "{}  扣{}分：{}",
             "  ".repeat(depth),
             num::points(d.lost),
-            d.reason
+            summary(leaf)
         )
         .ok();
     }
@@ -89,8 +119,8 @@ pub fn csv(sheet: &ScoreSheet) -> String {
             display::csv_score_cell(node),
             leaf.map(|l| l.target.clone()).unwrap_or_default(),
             leaf.map(|l| l.actual.clone()).unwrap_or_default(),
-            leaf.and_then(|l| l.deduction.as_ref())
-                .map(|d| d.reason.clone())
+            leaf.filter(|l| l.deduction.is_some())
+                .map(summary)
                 .unwrap_or_default(),
         ];
         let cells: Vec<String> = row.iter().map(|c| csv_cell(c)).collect();
@@ -106,7 +136,10 @@ pub fn csv(sheet: &ScoreSheet) -> String {
     let total = [
         "total".to_string(),
         "0".into(),
-        format!("总分（{}）", sheet.grade),
+        sheet
+            .grade
+            .as_ref()
+            .map_or("总分".into(), |g| format!("总分（{g}）")),
         num::points(sheet.weight),
         num::points(sheet.total),
         String::new(),

@@ -295,13 +295,19 @@ pub struct IndicatorFact {
     pub reason: Option<String>,
     /// What the unit will do about it (偏差原因分析及改进措施).
     pub measure: Option<String>,
+    /// 备注, shown beside the indicator in templates and the annex.
+    pub remark: Option<String>,
 }
 
-/// A target is either a comparison with a number or a description.
+/// A target: a comparison with a number, a range (both ends included), a
+/// text the assessor says was met or not (full marks or none), or a text
+/// judged by tier and score. Tried in this order.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(untagged, deny_unknown_fields)]
 pub enum Target {
     Quantity { op: Comparison, value: Decimal },
+    Range { min: Decimal, max: Decimal },
+    Met { text: String, met: bool },
     Quality { text: String },
 }
 
@@ -313,6 +319,10 @@ pub enum Comparison {
     AtMost,
     #[serde(rename = "=")]
     Exactly,
+    #[serde(rename = ">")]
+    Above,
+    #[serde(rename = "<")]
+    Below,
 }
 
 impl Comparison {
@@ -321,6 +331,8 @@ impl Comparison {
             Comparison::AtLeast => "≥",
             Comparison::AtMost => "≤",
             Comparison::Exactly => "",
+            Comparison::Above => ">",
+            Comparison::Below => "<",
         }
     }
 }
@@ -384,6 +396,9 @@ pub struct Assessment {
     pub met: Option<Vec<bool>>,
     /// Non-compliant cases found (`per_case`).
     pub cases: Option<u32>,
+    /// The indicator's measured value, for a figure-based rule that names
+    /// no figure (`linear`, `step`, `bands`, `weight_times_rate`).
+    pub value: Option<Decimal>,
     /// Quantitative target and actual (`target`).
     pub target: Option<Target>,
     #[serde(default)]
@@ -396,6 +411,8 @@ pub struct Assessment {
     pub reason: Option<String>,
     /// What the unit will do about it.
     pub measure: Option<String>,
+    /// 备注, shown beside the indicator in templates and the annex.
+    pub remark: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -623,7 +640,15 @@ impl FactsFile {
                 ));
             }
             match &i.target {
-                Target::Quantity { .. } => {
+                Target::Range { min, max } if min > max => {
+                    return Err(self.fact_error(
+                        offset,
+                        "indicators.target",
+                        format!("指标「{}」的目标区间下限 {min} 大于上限 {max}。", i.name),
+                    ));
+                }
+                Target::Met { .. } => {}
+                Target::Quantity { .. } | Target::Range { .. } => {
                     if i.actual.is_none() && i.actual_figure.is_none() {
                         return Err(self.fact_error(
                             offset,

@@ -39,8 +39,8 @@ pub struct Header {
     /// Points of the whole tree; the first-level weights must sum to it.
     #[serde(default = "hundred")]
     pub total: Decimal,
-    /// Grades from best to worst; a score at or above `min` earns the grade.
-    #[serde(default = "default_grades")]
+    /// Named score bands; none means the report prints no grade at all.
+    #[serde(default)]
     pub grades: Vec<Grade>,
 }
 
@@ -48,22 +48,40 @@ fn hundred() -> Decimal {
     Decimal::ONE_HUNDRED
 }
 
+/// A grade's band: `min` ≤ score, `above` < score, score ≤ `max`, score <
+/// `below`; a missing end is open. Listed from best to worst, the first band
+/// holding the score names it, so `min`-only bands need no upper ends.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Grade {
     pub name: String,
-    pub min: Decimal,
+    pub min: Option<Decimal>,
+    pub above: Option<Decimal>,
+    pub max: Option<Decimal>,
+    pub below: Option<Decimal>,
 }
 
-/// 财预〔2020〕10号: 优 ≥90, 良 80–90, 中 60–80, 差 <60.
-fn default_grades() -> Vec<Grade> {
-    [("优", 90), ("良", 80), ("中", 60), ("差", 0)]
-        .into_iter()
-        .map(|(name, min)| Grade {
-            name: name.into(),
-            min: min.into(),
-        })
-        .collect()
+impl Grade {
+    fn holds(&self, score: Decimal) -> bool {
+        self.min.is_none_or(|m| score >= m)
+            && self.above.is_none_or(|a| score > a)
+            && self.max.is_none_or(|m| score <= m)
+            && self.below.is_none_or(|b| score < b)
+    }
+
+    /// The band's lower end and whether it is included.
+    pub fn lower(&self) -> Option<(Decimal, bool)> {
+        self.min
+            .map(|m| (m, true))
+            .or(self.above.map(|a| (a, false)))
+    }
+
+    /// The band's upper end and whether it is included.
+    pub fn upper(&self) -> Option<(Decimal, bool)> {
+        self.max
+            .map(|m| (m, true))
+            .or(self.below.map(|b| (b, false)))
+    }
 }
 
 /// How the assessor's score of a qualitative indicator is bounded.
@@ -109,6 +127,7 @@ impl IndicatorDef {
             weight: self.weight,
             target: self.target.as_deref(),
             standard: self.standard.as_deref(),
+            role: self.role,
         }
     }
 }
@@ -197,6 +216,7 @@ impl Framework {
         };
         check_tiers(&fw.qualitative.tiers)
             .map_err(|message| fw.error(None, "qualitative", message))?;
+        fw.check_grades()?;
         let defs: Vec<(IndicatorDef, usize)> = raw
             .indicator
             .into_iter()
@@ -368,14 +388,43 @@ impl Framework {
         walk(&self.roots, id)
     }
 
-    pub fn grade(&self, score: Decimal) -> String {
-        self.header
-            .grades
-            .iter()
-            .find(|g| score >= g.min)
-            .or(self.header.grades.last())
-            .map(|g| g.name.clone())
-            .unwrap_or_default()
+    /// Each band has at most one lower and one upper end.
+    fn check_grades(&self) -> Result<()> {
+        for g in &self.header.grades {
+            let both = |a: Option<Decimal>, b: Option<Decimal>| a.is_some() && b.is_some();
+            if both(g.min, g.above) || both(g.max, g.below) {
+                return Err(self.error(
+                    None,
+                    "framework.grades",
+                    format!(
+                        "等级「{}」的下限只能写 min（含）或 above（不含）之一，上限只能写 max（含）或 below（不含）之一。",
+                        g.name
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The grade of `score`: the first band holding it; `None` when the
+    /// framework declares no grades. A score in no band is the framework's
+    /// fault: its bands leave a gap.
+    pub fn grade(&self, score: Decimal) -> Result<Option<String>> {
+        let grades = &self.header.grades;
+        if grades.is_empty() {
+            return Ok(None);
+        }
+        match grades.iter().find(|g| g.holds(score)) {
+            Some(g) => Ok(Some(g.name.clone())),
+            None => Err(self.error(
+                None,
+                "framework.grades",
+                format!(
+                    "总分 {} 不在任何等级的范围内。请补全 grades，使各等级覆盖 0 到总分的全部分数。",
+                    crate::num::points(score)
+                ),
+            )),
+        }
     }
 }
 
@@ -457,9 +506,48 @@ open = true
         let fw = parse(FW).unwrap();
         assert_eq!(fw.roots.len(), 2);
         assert_eq!(fw.roots[1].children[0].def.id, "output.quantity");
-        assert_eq!(fw.grade(Decimal::new(9993, 2)), "优");
-        assert_eq!(fw.grade(Decimal::new(8999, 2)), "良");
-        assert_eq!(fw.grade(Decimal::ZERO), "差");
+        assert_eq!(fw.grade(Decimal::ZERO).unwrap(), None);
+    }
+
+    fn with_grades(grades: &str) -> Framework {
+        let text = FW.replace(
+            "levels = [\"一级指标\", \"二级指标\", \"三级指标\"]\n",
+            &format!("levels = [\"一级指标\", \"二级指标\", \"三级指标\"]\ngrades = {grades}\n"),
+        );
+        parse(&text).unwrap()
+    }
+
+    #[test]
+    fn grades_by_bands_open_or_closed() {
+        let grade = |fw: &Framework, s: &str| fw.grade(s.parse().unwrap()).unwrap();
+        // min-only bands, best first: the first band the score reaches.
+        let fw = with_grades(
+            r#"[{ name = "优", min = 90 }, { name = "良", min = 80 }, { name = "差", min = 0 }]"#,
+        );
+        assert_eq!(grade(&fw, "99.93").as_deref(), Some("优"));
+        assert_eq!(grade(&fw, "89.99").as_deref(), Some("良"));
+        assert_eq!(grade(&fw, "0").as_deref(), Some("差"));
+        // Open ends: 85 is 中 (above 85 is needed for 好), 60 is 差.
+        let fw = with_grades(
+            r#"[{ name = "好", above = 85 }, { name = "中", min = 60, max = 85 }, { name = "差", below = 60 }]"#,
+        );
+        assert_eq!(grade(&fw, "85.01").as_deref(), Some("好"));
+        assert_eq!(grade(&fw, "85").as_deref(), Some("中"));
+        assert_eq!(grade(&fw, "59.99").as_deref(), Some("差"));
+        // A gap is the framework's fault and names its file.
+        let fw = with_grades(r#"[{ name = "好", min = 80 }, { name = "差", below = 50 }]"#);
+        let msg = fw.grade("60".parse().unwrap()).unwrap_err().to_string();
+        assert!(
+            msg.contains("fw.toml") && msg.contains("不在任何等级"),
+            "{msg}"
+        );
+        // Two lower ends are refused.
+        let text = FW.replace(
+            "三级指标\"]\n",
+            "三级指标\"]\ngrades = [{ name = \"好\", min = 1, above = 2 }]\n",
+        );
+        let msg = parse(&text).unwrap_err().to_string();
+        assert!(msg.contains("min（含）或 above（不含）之一"), "{msg}");
     }
 
     #[test]

@@ -194,11 +194,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 return Ok(ExitCode::from(if strict { 1 } else { 0 }));
             }
             eprintln!(
-                "{}：检查通过（{}，总分 {}，等级 {}）。",
+                "{}：检查通过（{}，总分 {}{}）。",
                 facts.path.display(),
                 profile.id,
                 zpbg::num::points(sheet.total),
-                sheet.grade
+                grade_suffix(&sheet.grade)
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -337,11 +337,11 @@ fn generate(args: &Gen) -> Result<()> {
         ),
         Target::Text => {}
         Target::Pdf(path) => eprintln!(
-            "已生成 {}（{} 个章节，总分 {}，等级 {}）",
+            "已生成 {}（{} 个章节，总分 {}{}）",
             path.display(),
             report.data.sections.len(),
             zpbg::num::points(report.sheet.total),
-            report.sheet.grade
+            grade_suffix(&report.sheet.grade)
         ),
     }
     Ok(())
@@ -426,4 +426,12 @@ fn write_new(path: &Path, text: &str) -> Result<()> {
 
 fn print_stdout(text: &str) -> Result<()> {
     output::print(&mut std::io::stdout().lock(), text)
+}
+
+/// 「，等级 优」, or nothing when the framework declares no grades.
+fn grade_suffix(grade: &Option<String>) -> String {
+    grade
+        .as_ref()
+        .map(|g| format!("，等级 {g}"))
+        .unwrap_or_default()
 }

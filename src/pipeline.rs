@@ -108,6 +108,10 @@ pub fn build_with(
     let sections = narrative::sections(&engine, &inputs, section, on_template)?;
     let f = &facts.data;
     let date = facts.report_date()?;
+    let notes = match section {
+        None => narrative::annex_notes(&engine, &inputs)?,
+        Some(_) => Default::default(),
+    };
     let data = ReportData {
         meta: Meta {
             title: profile.report_title(f.report.year, &f.unit.name),
@@ -121,7 +125,7 @@ pub fn build_with(
         },
         annex: section
             .is_none()
-            .then(|| annex::build(profile, facts, &figures, &sheet, date)),
+            .then(|| annex::build(profile, facts, &figures, &sheet, date, &notes)),
         sections,
         tables: declared.tables,
     };

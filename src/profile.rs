@@ -149,6 +149,14 @@ pub struct AnnexSpec {
     /// indicator rows, as the provincial tables do. Absent: every indicator
     /// is a row.
     pub budget_indicator: Option<String>,
+    /// The tera template that words a row's 偏差原因分析及改进措施, rendered
+    /// with the row's deduction as `d`; the built-in wording by default.
+    #[serde(default = "default_note")]
+    pub note: String,
+}
+
+fn default_note() -> String {
+    "lib/annex_note.tera".into()
 }
 
 /// One narrative section. Its heading is written in its template, beside
@@ -284,6 +292,12 @@ impl Profile {
             return Err(error(format!("章节 id「{}」重复。", dup[0])));
         }
         check_declarations(&manifest).map_err(error)?;
+        if !files.contains_key(&manifest.annex.note) && manifest.annex.note != default_note() {
+            return Err(error(format!(
+                "缺少附表说明模板文件 {}。",
+                manifest.annex.note
+            )));
+        }
         if !files.contains_key(&manifest.main) {
             return Err(error(format!("缺少排版入口文件 {}。", manifest.main)));
         }

@@ -93,7 +93,8 @@ pub struct Annex {
     pub total_score: String,
     /// 「适用指标得分 81 / 94，换算得分 86.17」 when indicators left the base.
     pub conversion: Option<String>,
-    pub grade: String,
+    /// Absent when the framework declares no grades.
+    pub grade: Option<String>,
     /// Lines printed under the table (填表人, 填报日期, …).
     pub footer: Vec<String>,
 }
@@ -126,6 +127,8 @@ pub struct AnnexRow {
     pub score: String,
     /// 偏差原因分析及改进措施
     pub note: String,
+    /// 备注: the unit's `remark` on the indicator, if any.
+    pub remark: String,
     /// 评价标准 of the leaf, when the framework gives one.
     pub standard: String,
     /// 指标说明 of the leaf, when the framework gives one.

@@ -4,6 +4,8 @@
 //! full marks or leave the base, in which case the total is converted to the
 //! framework's full score (换算得分).
 
+use std::collections::BTreeMap;
+
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -12,9 +14,9 @@ use crate::facts::{Assessment, FactsFile, IndicatorFact, Target};
 use crate::figures::Figures;
 use crate::framework::{Framework, NaPolicy, Node, Role};
 use crate::num::{self, round2};
-use crate::rule::target::{actual_value, quantity};
+use crate::rule::target::{Actual, actual_value, met, quantity, range};
 use crate::rule::tiers::{Judgement, quality};
-use crate::rule::{Inputs, Problem, Rule};
+use crate::rule::{Finding, Inputs, Problem, Rule, Shown};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ScoreSheet {
@@ -36,7 +38,8 @@ pub struct ScoreSheet {
     pub penalty: Decimal,
     /// The score that counts: converted (or raw) + bonus − penalty, floor 0.
     pub total: Decimal,
-    pub grade: String,
+    /// `None` when the framework declares no grades.
+    pub grade: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -67,24 +70,41 @@ pub enum NotApplicable {
     Excluded,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A scored leaf's values, as data: templates word them.
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Leaf {
+    /// The rule kind (`linear` …), or `unit_quantity` (a number or range
+    /// target), `unit_text` (a text met or not) or `unit_quality` (a text
+    /// judged by tier) for a unit's own indicator.
+    pub kind: &'static str,
     /// 年度指标值 as printed.
     pub target: String,
     /// 实际完成值 as printed.
     pub actual: String,
-    /// The figure or comparison behind the score, in words.
-    pub basis: String,
+    /// The facts' own unit of measure, target text, actual text, remark and
+    /// reason, as the unit wrote them.
+    pub unit: String,
+    pub target_text: Option<String>,
+    pub actual_text: Option<String>,
+    pub remark: Option<String>,
+    pub reason: Option<String>,
+    /// The figure the rule read, if any.
+    pub figure: Option<Shown>,
+    /// The mark compared with, as printed; empty when the kind has none.
+    pub threshold: String,
+    /// Completion, as printed, when the kind scores by it.
+    pub ratio: Option<String>,
+    /// The kind's other printed values (see `rule::Finding::detail`).
+    pub detail: BTreeMap<&'static str, String>,
     pub deduction: Option<Deduction>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Deduction {
     pub lost: Decimal,
-    /// Why, with the figure that caused it.
-    pub reason: String,
-    /// What to do about it.
-    pub measure: String,
+    /// What the unit (or the framework) will do about it; templates word a
+    /// default when there is none.
+    pub measure: Option<String>,
 }
 
 impl Scored {
@@ -146,7 +166,7 @@ impl ScoreSheet {
         Ok(ScoreSheet {
             framework: framework.header.name.clone(),
             levels: framework.header.levels.clone(),
-            grade: framework.grade(total),
+            grade: framework.grade(total)?,
             roots,
             adjustments,
             weight,
@@ -310,24 +330,16 @@ impl Scorer<'_> {
                 NaPolicy::Full => NotApplicable::Full,
                 NaPolicy::Exclude => NotApplicable::Excluded,
             };
-            let why = assessment
-                .reason
-                .clone()
-                .unwrap_or_else(|| "本年度无此事项".into());
             scored.not_applicable = Some(how);
-            let basis = match how {
-                NotApplicable::Full => format!("{why}，不适用，按满分计算"),
-                NotApplicable::Excluded => format!("{why}，不适用，不计入评价总分"),
-            };
             (scored.score, scored.applicable) = match how {
                 NotApplicable::Full => (def.weight, def.weight),
                 NotApplicable::Excluded => (Decimal::ZERO, Decimal::ZERO),
             };
             scored.leaf = Some(Leaf {
+                kind: rule.name(),
                 target: def.target.clone().unwrap_or_else(|| rule.target()),
                 actual: "不适用".into(),
-                basis,
-                deduction: None,
+                ..assessed(assessment)
             });
             return Ok(());
         }
@@ -343,12 +355,11 @@ impl Scorer<'_> {
         let score = round2(finding.score);
         let measure = assessment.measure.as_deref().or(measure);
         scored.score = score;
-        scored.leaf = Some(Leaf {
-            target: def.target.clone().unwrap_or(finding.target),
-            actual: finding.actual,
-            basis: finding.basis,
-            deduction: deduction(def.weight, score, finding.reason, measure, &def.name),
-        });
+        let target = def.target.clone();
+        scored.leaf = Some(leaf(rule.name(), finding, target, assessed(assessment)));
+        if let Some(leaf) = &mut scored.leaf {
+            leaf.deduction = deduction(def.weight, score, measure);
+        }
         Ok(())
     }
 
@@ -367,6 +378,17 @@ impl Scorer<'_> {
                 indicator: node.def.id.clone(),
                 message,
             },
+            Problem::Conflict { field, message } => {
+                let rule =
+                    Location::from_offset(&self.framework.file, &self.framework.text, node.offset);
+                let message = format!(
+                    "{message}评价指标体系中的规定见 {}:{}（指标 {}）。",
+                    rule.file.display(),
+                    rule.line,
+                    node.def.id
+                );
+                self.error(place, field, message)
+            }
             Problem::Figure(error) => error,
         }
     }
@@ -432,13 +454,45 @@ impl Scorer<'_> {
             prefix: "indicators".into(),
         };
         let problem = |problem| self.problem(branch, &place, problem);
-        let finding = match &fact.target {
+        let (kind, finding) = match &fact.target {
             Target::Quantity { op, value } => {
                 let (actual, kind) =
                     actual_value(self.figures, fact.actual_figure.as_deref(), fact.actual)
                         .map_err(problem)?
                         .expect("validated when the facts were loaded");
-                quantity(weight, *op, *value, actual, kind, &fact.unit)
+                let actual = Actual {
+                    value: actual,
+                    kind,
+                    text: fact.actual_text.as_deref(),
+                };
+                let finding = quantity(weight, *op, *value, actual, &fact.unit);
+                ("unit_quantity", finding)
+            }
+            Target::Range { min, max } => {
+                let (actual, kind) =
+                    actual_value(self.figures, fact.actual_figure.as_deref(), fact.actual)
+                        .map_err(problem)?
+                        .expect("validated when the facts were loaded");
+                let actual = Actual {
+                    value: actual,
+                    kind,
+                    text: fact.actual_text.as_deref(),
+                };
+                (
+                    "unit_quantity",
+                    range(weight, *min, *max, actual, &fact.unit),
+                )
+            }
+            Target::Met { text, met: done } => {
+                let finding = met(weight, text, *done, fact.actual_text.as_deref());
+                if !done && fact.reason.is_none() {
+                    return Err(self.error(
+                        &place,
+                        "reason",
+                        format!("指标「{}」未达成，请在 reason 中写明原因。", fact.name),
+                    ));
+                }
+                ("unit_text", finding)
             }
             Target::Quality { text } => {
                 let tier = fact.tier.as_deref().unwrap_or_default();
@@ -449,10 +503,23 @@ impl Scorer<'_> {
                     reason: fact.reason.as_deref(),
                 };
                 let tiers = &self.framework.qualitative.tiers;
-                quality(&fact.name, weight, tiers, text, judgement).map_err(problem)?
+                let finding =
+                    quality(&fact.name, weight, tiers, text, judgement).map_err(problem)?;
+                ("unit_quality", finding)
             }
         };
         let score = round2(finding.score);
+        let own = Leaf {
+            unit: fact.unit.clone(),
+            target_text: match &fact.target {
+                Target::Quality { text } | Target::Met { text, .. } => Some(text.clone()),
+                Target::Quantity { .. } | Target::Range { .. } => None,
+            },
+            actual_text: fact.actual_text.clone(),
+            remark: fact.remark.clone(),
+            reason: fact.reason.clone(),
+            ..Leaf::default()
+        };
         Ok(Scored {
             id: format!("{}.{index}", branch.def.id),
             name: fact.name.clone(),
@@ -464,34 +531,47 @@ impl Scorer<'_> {
             not_applicable: None,
             children: Vec::new(),
             leaf: Some(Leaf {
-                target: finding.target,
-                actual: finding.actual,
-                basis: finding.basis,
-                deduction: deduction(
-                    weight,
-                    score,
-                    finding.reason,
-                    fact.measure.as_deref().or(measure),
-                    &fact.name,
-                ),
+                deduction: deduction(weight, score, fact.measure.as_deref().or(measure)),
+                ..leaf(kind, finding, None, own)
             }),
         })
     }
 }
 
-fn deduction(
-    weight: Decimal,
-    score: Decimal,
-    reason: String,
-    measure: Option<&str>,
-    name: &str,
-) -> Option<Deduction> {
+/// The unit's own words on a leaf, from its `[assess.<id>]`.
+fn assessed(a: &Assessment) -> Leaf {
+    Leaf {
+        unit: a.unit.clone(),
+        target_text: match &a.target {
+            Some(Target::Quality { text } | Target::Met { text, .. }) => Some(text.clone()),
+            _ => None,
+        },
+        actual_text: a.actual_text.clone(),
+        remark: a.remark.clone(),
+        reason: a.reason.clone(),
+        ..Leaf::default()
+    }
+}
+
+/// A leaf from its rule's finding and the unit's own words; `target` is
+/// the framework's printed 年度指标值, which wins over the finding's.
+fn leaf(kind: &'static str, finding: Finding, target: Option<String>, own: Leaf) -> Leaf {
+    Leaf {
+        kind,
+        target: target.unwrap_or(finding.target),
+        actual: finding.actual,
+        figure: finding.figure,
+        threshold: finding.threshold,
+        ratio: finding.ratio,
+        detail: finding.detail,
+        ..own
+    }
+}
+
+fn deduction(weight: Decimal, score: Decimal, measure: Option<&str>) -> Option<Deduction> {
     (score < weight).then(|| Deduction {
         lost: weight - score,
-        reason,
-        measure: measure.map(str::to_string).unwrap_or_else(|| {
-            format!("针对“{name}”失分原因逐项整改，明确责任和时限，确保下一年度达到目标。")
-        }),
+        measure: measure.map(str::to_string),
     })
 }
 
@@ -507,6 +587,7 @@ mod tests {
 [framework]
 name = "测试"
 levels = ["一级指标", "二级指标"]
+grades = [{ name = "优", min = 90 }, { name = "良", min = 80 }, { name = "中", min = 60 }, { name = "差", min = 0 }]
 
 [[indicator]]
 id = "a"
@@ -634,15 +715,9 @@ reason = "获省级表彰"
     fn every_assessed_rule_kind() {
         let sheet = sheet_with(&facts()).unwrap();
         assert_eq!(leaf(&sheet, "a.rules").score, dec("6"));
-        let reason = &leaf(&sheet, "a.rules")
-            .leaf
-            .as_ref()
-            .unwrap()
-            .deduction
-            .as_ref()
-            .unwrap()
-            .reason;
-        assert!(reason.contains("制度合法合规"), "{reason}");
+        let rules = leaf(&sheet, "a.rules").leaf.as_ref().unwrap();
+        assert_eq!(rules.detail["missed"], "制度合法合规");
+        assert_eq!(rules.deduction.as_ref().unwrap().lost, dec("2"));
         assert_eq!(leaf(&sheet, "a.compliance").score, dec("4"));
         assert_eq!(leaf(&sheet, "a.efficiency").score, dec("3"));
         assert_eq!(leaf(&sheet, "a.life").score, dec("8"));
@@ -680,7 +755,7 @@ reason = "获省级表彰"
         assert_eq!(sheet.converted, Some(dec("86.17")));
         // Plus the bonus of 2.
         assert_eq!(sheet.total, dec("88.17"));
-        assert_eq!(sheet.grade, "良");
+        assert_eq!(sheet.grade.as_deref(), Some("良"));
     }
 
     #[test]
@@ -706,7 +781,56 @@ reason = "获省级表彰"
         );
         let sheet = sheet_for(&framework, &facts).unwrap();
         assert_eq!(sheet.total, Decimal::ZERO);
-        assert_eq!(sheet.grade, "差");
+        assert_eq!(sheet.grade.as_deref(), Some("差"));
+    }
+
+    #[test]
+    fn a_framework_without_grades_grades_nothing() {
+        let framework = FRAMEWORK.replace(
+            "grades = [{ name = \"优\", min = 90 }, { name = \"良\", min = 80 }, { name = \"中\", min = 60 }, { name = \"差\", min = 0 }]\n",
+            "",
+        );
+        let sheet = sheet_for(&framework, &facts()).unwrap();
+        assert_eq!(sheet.grade, None);
+        assert_eq!(sheet.total, dec("85"));
+    }
+
+    #[test]
+    fn adjustments_need_a_reason_only_when_they_move_the_total() {
+        // A bonus of 0 adds nothing and needs no reason.
+        let facts = facts().replace("score = 2\nreason = \"获省级表彰\"", "score = 0");
+        let sheet = sheet_with(&facts).unwrap();
+        assert_eq!(sheet.bonus, Decimal::ZERO);
+        assert!(
+            sheet.adjustments[0]
+                .leaf
+                .as_ref()
+                .unwrap()
+                .deduction
+                .is_none()
+        );
+        // Points added need one.
+        let facts = facts.replace("[assess.plus]\nscore = 0", "[assess.plus]\nscore = 1");
+        let msg = sheet_with(&facts).unwrap_err().to_string();
+        assert!(msg.contains("assess.plus.reason"), "{msg}");
+    }
+
+    #[test]
+    fn a_penalty_per_case_takes_points_per_case_up_to_its_cap() {
+        let framework = FRAMEWORK.replace(
+            "role = \"bonus\"\nrule = { kind = \"assessor\" }",
+            "role = \"penalty\"\nrule = { kind = \"per_case\", points = 2 }",
+        );
+        let penalty = |cases: u32| {
+            let facts = facts().replace(
+                "[assess.plus]\nscore = 2\nreason = \"获省级表彰\"",
+                &format!("[assess.plus]\ncases = {cases}"),
+            );
+            sheet_for(&framework, &facts).unwrap().penalty
+        };
+        assert_eq!(penalty(0), Decimal::ZERO);
+        assert_eq!(penalty(1), dec("2"));
+        assert_eq!(penalty(9), dec("5"));
     }
 
     #[test]

@@ -16,7 +16,8 @@ use crate::figures::{Figures, Kind};
 use crate::framework::Framework;
 use crate::num;
 use crate::profile::Profile;
-use crate::scoring::{NotApplicable, ScoreSheet, Scored};
+use crate::rule::Shown;
+use crate::scoring::{Leaf, NotApplicable, ScoreSheet, Scored};
 
 /// The tera context every section template of one report is rendered with.
 pub(super) fn context(
@@ -55,6 +56,8 @@ struct View<'a> {
     /// The declared text blocks in declared order, with their titles.
     text_blocks: Vec<TextBlockView<'a>>,
     problems: Vec<ProblemItem>,
+    /// One per base leaf that lost points, in tree order.
+    deductions: Vec<DeductionView>,
     score: ScoreView<'a>,
 }
 
@@ -116,7 +119,8 @@ struct ScoreView<'a> {
     not_applicable: Vec<NodeView>,
     /// Not applicable and left out of the base (the 换算 case).
     excluded: Vec<NodeView>,
-    grade: &'a str,
+    /// Null, and `grades` empty, when the framework declares no grades.
+    grade: Option<&'a str>,
     grades: Vec<GradeView<'a>>,
     roots: Vec<NodeView>,
 }
@@ -231,7 +235,8 @@ impl<'a> View<'a> {
                     paragraphs: &declared.text[&spec.name],
                 })
                 .collect(),
-            problems: problems(file, sheet),
+            problems: problems(file),
+            deductions: deductions(sheet),
             score: ScoreView::new(framework, sheet),
         }
     }
@@ -260,30 +265,40 @@ impl<'a> ScoreView<'a> {
                 .filter(|l| l.not_applicable == Some(NotApplicable::Excluded))
                 .map(|l| node_view(l))
                 .collect(),
-            grade: &sheet.grade,
+            grade: sheet.grade.as_deref(),
             grades: grades(framework),
             roots: sheet.roots.iter().map(node_view).collect(),
         }
     }
 }
 
-/// Each grade from its minimum up to the next grade's, the top one up to
-/// full marks.
+/// Each grade's range in words. A band without an upper end reaches the
+/// better grade's lower end (the first band first-match leaves to it), the
+/// top one full marks; a band reaching down to 0 reads 「…分以下」.
 fn grades(framework: &Framework) -> Vec<GradeView<'_>> {
     let header = &framework.header;
+    let points = |(v, _): (Decimal, bool)| num::points(v);
     header
         .grades
         .iter()
         .enumerate()
         .map(|(i, g)| {
-            let upper = i
-                .checked_sub(1)
-                .map(|j| header.grades[j].min)
-                .unwrap_or(header.total);
-            let range = if g.min.is_zero() {
-                format!("{}分以下", num::points(upper))
-            } else {
-                format!("{}分（含）—{}分", num::points(g.min), num::points(upper))
+            let upper = g
+                .upper()
+                .or_else(|| {
+                    let better = header.grades.get(i.checked_sub(1)?)?;
+                    better.lower().map(|(v, inclusive)| (v, !inclusive))
+                })
+                .unwrap_or((header.total, true));
+            let upper_text = match upper {
+                (v, false) if g.upper().is_some() => format!("{}分（不含）", num::points(v)),
+                _ => format!("{}分", points(upper)),
+            };
+            let range = match g.lower() {
+                None => format!("{upper_text}以下"),
+                Some((v, true)) if v.is_zero() => format!("{upper_text}以下"),
+                Some((v, true)) => format!("{}分（含）—{upper_text}", num::points(v)),
+                Some((v, false)) => format!("{}分（不含）—{upper_text}", num::points(v)),
             };
             GradeView {
                 name: &g.name,
@@ -302,43 +317,33 @@ struct ProblemItem {
     measure: String,
 }
 
-/// Deductions first (each with the figure that caused it), then the unit's own.
-fn problems(facts: &FactsFile, sheet: &ScoreSheet) -> Vec<ProblemItem> {
-    let mut items: Vec<(String, Option<String>, String)> = sheet
-        .leaves()
-        .into_iter()
-        .filter_map(|leaf| {
-            let d = leaf.leaf.as_ref()?.deduction.as_ref()?;
-            Some((
-                format!("“{}”指标扣{}分", leaf.name, num::points(d.lost)),
-                Some(format!(
-                    "{}，该指标分值{}分，得分{}分",
-                    d.reason,
-                    num::points(leaf.weight),
-                    num::points(leaf.score)
-                )),
-                d.measure.clone(),
-            ))
-        })
-        .collect();
-    items.extend(facts.data.problems.iter().map(|p| {
-        (
-            p.problem.trim_end_matches('。').to_string(),
-            p.cause
+/// The unit's own problems; templates list `deductions` beside them.
+fn problems(facts: &FactsFile) -> Vec<ProblemItem> {
+    facts
+        .data
+        .problems
+        .iter()
+        .enumerate()
+        .map(|(i, p)| ProblemItem {
+            number: chinese_number(i + 1),
+            problem: p.problem.trim_end_matches('。').to_string(),
+            cause: p
+                .cause
                 .as_ref()
                 .map(|c| c.trim_end_matches('。').to_string()),
-            p.measure.clone(),
-        )
-    }));
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(i, (problem, cause, measure))| ProblemItem {
-            number: chinese_number(i + 1),
-            problem,
-            cause,
-            measure,
+            measure: p.measure.clone(),
         })
+        .collect()
+}
+
+/// Every base leaf that lost points; 加分 and 扣分 items have no full marks
+/// to fall short of.
+pub(super) fn deductions(sheet: &ScoreSheet) -> Vec<DeductionView> {
+    sheet
+        .roots
+        .iter()
+        .flat_map(|r| r.leaves())
+        .filter_map(|l| deduction_view(l, l.leaf.as_ref()?))
         .collect()
 }
 
@@ -356,31 +361,85 @@ struct NodeView {
     leaves: Vec<NodeView>,
 }
 
+/// A leaf's values; templates word them (templates/lib/wording.tera).
 #[derive(Debug, Clone, Serialize)]
 struct LeafView {
+    kind: &'static str,
     target: String,
     actual: String,
-    basis: String,
+    unit: String,
+    target_text: Option<String>,
+    actual_text: Option<String>,
+    remark: Option<String>,
+    /// The unit's own reason, as written.
+    reason: Option<String>,
+    figure: Option<Shown>,
+    threshold: String,
+    ratio: Option<String>,
+    detail: BTreeMap<&'static str, String>,
+    /// `full` or `excluded` when the facts mark the leaf not applicable.
+    na: Option<NotApplicable>,
     deduction: Option<DeductionView>,
 }
 
+/// A leaf that lost points, with everything its wording needs.
 #[derive(Debug, Clone, Serialize)]
-struct DeductionView {
+pub(super) struct DeductionView {
+    pub(super) id: String,
+    name: String,
+    weight: String,
+    score: String,
     lost: String,
-    reason: String,
-    measure: String,
+    kind: &'static str,
+    figure: Option<Shown>,
+    threshold: String,
+    target: String,
+    actual: String,
+    ratio: Option<String>,
+    detail: BTreeMap<&'static str, String>,
+    /// The unit's own reason, or null.
+    reason: Option<String>,
+    /// The unit's or the framework's measure, or null (templates word a
+    /// default).
+    measure: Option<String>,
+}
+
+fn deduction_view(node: &Scored, leaf: &Leaf) -> Option<DeductionView> {
+    let d = leaf.deduction.as_ref()?;
+    Some(DeductionView {
+        id: node.id.clone(),
+        name: node.name.clone(),
+        weight: num::points(node.weight),
+        score: num::points(node.score),
+        lost: num::points(d.lost),
+        kind: leaf.kind,
+        figure: leaf.figure.clone(),
+        threshold: leaf.threshold.clone(),
+        target: leaf.target.clone(),
+        actual: leaf.actual.clone(),
+        ratio: leaf.ratio.clone(),
+        detail: leaf.detail.clone(),
+        reason: leaf.reason.clone(),
+        measure: d.measure.clone(),
+    })
 }
 
 fn node_view(node: &Scored) -> NodeView {
     let leaf = node.leaf.as_ref().map(|l| LeafView {
+        kind: l.kind,
         target: l.target.clone(),
         actual: l.actual.clone(),
-        basis: l.basis.clone(),
-        deduction: l.deduction.as_ref().map(|d| DeductionView {
-            lost: num::points(d.lost),
-            reason: d.reason.clone(),
-            measure: d.measure.clone(),
-        }),
+        unit: l.unit.clone(),
+        target_text: l.target_text.clone(),
+        actual_text: l.actual_text.clone(),
+        remark: l.remark.clone(),
+        reason: l.reason.clone(),
+        figure: l.figure.clone(),
+        threshold: l.threshold.clone(),
+        ratio: l.ratio.clone(),
+        detail: l.detail.clone(),
+        na: node.not_applicable,
+        deduction: deduction_view(node, l),
     });
     let leaves = if node.leaf.is_some() {
         Vec::new()

@@ -14,9 +14,12 @@
 
 mod context;
 mod fault;
+mod notes;
 mod tables;
 
 use std::collections::BTreeMap;
+
+pub use notes::annex_notes;
 
 use tera::Tera;
 

@@ -199,6 +199,7 @@ fn sample_annex() -> Annex {
                 weight: s(weight),
                 score: s(score),
                 note: String::new(),
+                remark: String::new(),
                 standard: String::new(),
                 description: String::new(),
             }
@@ -368,7 +369,7 @@ fn sample_annex() -> Annex {
         total_weight: s("100"),
         total_score: s("99.93"),
         conversion: None,
-        grade: s("优"),
+        grade: Some(s("优")),
         footer: vec![
             s("填表人：张三"),
             s("填报日期：2025.5.1"),

@@ -5,6 +5,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::{Finding, Indicator, Inputs, Kind, Problem, Stub};
+use crate::framework::Role;
 use crate::num;
 
 /// No parameters; unknown keys are ignored, as they always were.
@@ -38,27 +39,31 @@ impl Kind for Assessor {
                 ),
             });
         }
-        if score < weight && a.reason.is_none() {
+        if inputs.indicator.needs_reason(score) && a.reason.is_none() {
             return Err(inputs.need("reason", "扣分理由"));
         }
-        let actual = inputs.actual_text(String::new);
-        let basis = if actual.is_empty() {
-            "评价人评分".to_string()
-        } else {
-            format!("实际完成“{actual}”")
-        };
         Ok(Finding {
             score,
             target: inputs.indicator.target.unwrap_or_default().to_string(),
-            actual,
-            reason: inputs.with_reason(basis.clone()),
-            basis,
+            actual: inputs.actual_text(String::new),
+            ..Finding::default()
         })
     }
 
     fn stub(&self, indicator: &Indicator) -> Option<Stub> {
         let w = num::points(indicator.weight);
         let actual = indicator.target.unwrap_or_default();
+        // A 加分 or 扣分 item starts at nothing added or taken, which needs
+        // no reason; a base indicator at full marks.
+        if indicator.role != Role::Base {
+            return Some(Stub {
+                what: indicator.standard.unwrap_or("评价人评分").into(),
+                lines: format!(
+                    "score = 0  # 加分或扣分（0–{w}）\n\
+                     # reason = \"…\"  # 有加分或扣分时必须写明理由\n"
+                ),
+            });
+        }
         Some(Stub {
             what: indicator.standard.unwrap_or("评价人评分").into(),
             lines: format!(
@@ -80,11 +85,11 @@ mod tests {
     fn the_assessors_score_with_a_reason_when_below_the_weight() {
         let finding = assess(RULE, "30", "score = 30").ok().unwrap();
         assert_eq!(finding.score, dec("30"));
-        assert_eq!(finding.basis, "评价人评分");
+        assert_eq!(finding.actual, "");
         let finding = assess(RULE, "30", "score = 28\nreason = \"满意度 96%。\"")
             .ok()
             .unwrap();
-        assert_eq!(finding.reason, "评价人评分，满意度 96%");
+        assert_eq!(finding.score, dec("28"));
         let msg = fact_problem(assess(RULE, "30", "score = 28"));
         assert!(msg.starts_with("reason: "), "{msg}");
         let msg = fact_problem(assess(RULE, "30", "score = 31"));

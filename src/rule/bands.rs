@@ -1,6 +1,8 @@
 //! `bands`: ordered bands of the figure, each giving a fixed score. (000:
 //! 预算控制率, 满意度.)
 
+use std::collections::BTreeMap;
+
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
@@ -10,7 +12,8 @@ use crate::num;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Bands {
-    pub figure: String,
+    /// The figure scored; without it, the facts' `[assess.<id>] value`.
+    pub figure: Option<String>,
     pub bands: Vec<Band>,
 }
 
@@ -56,25 +59,24 @@ impl Band {
 
 impl Bands {
     /// The band `x` falls in; `Err` says it falls in none.
-    fn apply(&self, x: Decimal, label: &str, shown: &str) -> Result<(Decimal, String), String> {
+    fn apply(&self, x: Decimal, label: &str, shown: &str) -> Result<Finding, String> {
         let band = self
             .bands
             .iter()
             .find(|b| b.contains(x))
             .ok_or_else(|| format!("{label}为{shown}，不在任何档位内；请补全 bands。"))?;
-        Ok((
-            band.score,
-            format!(
-                "{label}为{shown}，按评分档位得{}分",
-                num::points(band.score)
-            ),
-        ))
+        Ok(Finding {
+            score: band.score,
+            threshold: band.describe(),
+            detail: BTreeMap::from([("points", num::points(band.score))]),
+            ..Finding::default()
+        })
     }
 }
 
 impl Kind for Bands {
     fn figure(&self) -> Option<&str> {
-        Some(&self.figure)
+        self.figure.as_deref()
     }
 
     /// Bands must be in ascending order, touch without overlapping, and
@@ -127,13 +129,16 @@ impl Kind for Bands {
     }
 
     fn score(&self, inputs: &Inputs) -> Result<Finding, Problem> {
-        from_figure(&self.figure, self.target(), inputs, |x, label, shown| {
-            self.apply(x, label, shown)
-        })
+        from_figure(
+            self.figure.as_deref(),
+            self.target(),
+            inputs,
+            |x, label, shown| self.apply(x, label, shown),
+        )
     }
 
     fn stub(&self, _indicator: &Indicator) -> Option<Stub> {
-        None
+        super::value_stub(self.figure.as_deref())
     }
 }
 
@@ -152,7 +157,7 @@ mod tests {
     }
 
     fn score_of(rule: &str, x: &str) -> Decimal {
-        round2(bands(rule).apply(dec(x), "指标", "x").unwrap().0)
+        round2(bands(rule).apply(dec(x), "指标", "x").unwrap().score)
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! `checklist`: each item met earns its points; the items' points add up
 //! to the weight.
 
+use std::collections::BTreeMap;
+
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
@@ -72,13 +74,16 @@ impl Kind for Checklist {
             .map(|(i, _)| i.text.trim_end_matches(['。', '；', ';']))
             .collect();
         let met_count = met.iter().filter(|m| **m).count();
-        let basis = format!("{} 项检查中满足 {met_count} 项", items.len());
         Ok(Finding {
             score,
             target: self.target(),
-            actual: inputs.actual_text(|| basis.clone()),
-            reason: inputs.with_reason(format!("{basis}，未满足：{}", missed.join("；"))),
-            basis,
+            actual: inputs.actual_text(|| format!("{} 项检查中满足 {met_count} 项", items.len())),
+            detail: BTreeMap::from([
+                ("items", items.len().to_string()),
+                ("met", met_count.to_string()),
+                ("missed", missed.join("；")),
+            ]),
+            ..Finding::default()
         })
     }
 
@@ -113,8 +118,8 @@ mod tests {
     fn each_met_item_earns_its_points() {
         let finding = assess(RULE, "5", "met = [false, true]").ok().unwrap();
         assert_eq!(finding.score, dec("3"));
-        assert_eq!(finding.basis, "2 项检查中满足 1 项");
-        assert_eq!(finding.reason, "2 项检查中满足 1 项，未满足：有制度");
+        assert_eq!(finding.actual, "2 项检查中满足 1 项");
+        assert_eq!(finding.detail["missed"], "有制度");
         let msg = fact_problem(assess(RULE, "5", "met = [true]"));
         assert_eq!(msg, "met: 指标「指标」有 2 个检查项，met 却列了 1 项。");
     }

@@ -1,6 +1,6 @@
 //! `levels`: named levels with fixed scores (行政效能 好/一般/差 → 6/3/0).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -67,13 +67,15 @@ impl Kind for Levels {
                 message: format!("等级「{name}」不存在，可选：{}。", names.join("、")),
             }
         })?;
-        let basis = format!("评为“{name}”");
         Ok(Finding {
             score: level.score,
             target: self.target(),
             actual: inputs.actual_text(|| name.to_string()),
-            reason: inputs.with_reason(format!("{basis}，按等级得{}分", num::points(level.score))),
-            basis,
+            detail: BTreeMap::from([
+                ("level", name.to_string()),
+                ("points", num::points(level.score)),
+            ]),
+            ..Finding::default()
         })
     }
 
@@ -102,7 +104,7 @@ mod tests {
         let finding = assess(RULE, "6", r#"level = "一般""#).ok().unwrap();
         assert_eq!(finding.score, dec("3"));
         assert_eq!(finding.target, "好");
-        assert_eq!(finding.reason, "评为“一般”，按等级得3分");
+        assert_eq!(finding.detail["level"], "一般");
         let msg = fact_problem(assess(RULE, "6", r#"level = "很好""#));
         assert_eq!(msg, "level: 等级「很好」不存在，可选：好、一般、差。");
         let msg = fact_problem(assess(RULE, "6", ""));

@@ -2,6 +2,8 @@
 //! point away from it in `direction`; floor 0. (002: 预算执行率 99.93% → 9.93
 //! of 10.)
 
+use std::collections::BTreeMap;
+
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
@@ -12,7 +14,8 @@ use crate::num;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Linear {
-    pub figure: String,
+    /// The figure scored; without it, the facts' `[assess.<id>] value`.
+    pub figure: Option<String>,
     #[serde(default = "hundred")]
     pub full: Decimal,
     pub per_point: Decimal,
@@ -25,23 +28,24 @@ fn hundred() -> Decimal {
 }
 
 impl Linear {
-    fn apply(&self, weight: Decimal, x: Decimal, label: &str, shown: &str) -> (Decimal, String) {
+    fn apply(&self, weight: Decimal, x: Decimal) -> Finding {
         let gap = distance(x, self.full, self.direction);
-        let score = clamp(weight - deducted(gap.checked_mul(self.per_point)), weight);
-        let reason = format!(
-            "{label}为{shown}，较{}{}{}个百分点，按每个百分点扣{}分计",
-            num::percent(self.full),
-            side(x, self.full),
-            num::points(gap),
-            num::points(self.per_point)
-        );
-        (score, reason)
+        Finding {
+            score: clamp(weight - deducted(gap.checked_mul(self.per_point)), weight),
+            threshold: num::percent(self.full),
+            detail: BTreeMap::from([
+                ("side", side(x, self.full).to_string()),
+                ("gap", num::points(gap)),
+                ("per_point", num::points(self.per_point)),
+            ]),
+            ..Finding::default()
+        }
     }
 }
 
 impl Kind for Linear {
     fn figure(&self) -> Option<&str> {
-        Some(&self.figure)
+        self.figure.as_deref()
     }
 
     fn check(&self, _weight: Decimal) -> Result<(), String> {
@@ -57,13 +61,13 @@ impl Kind for Linear {
 
     fn score(&self, inputs: &Inputs) -> Result<Finding, Problem> {
         let weight = inputs.indicator.weight;
-        from_figure(&self.figure, self.target(), inputs, |x, label, shown| {
-            Ok(self.apply(weight, x, label, shown))
+        from_figure(self.figure.as_deref(), self.target(), inputs, |x, _, _| {
+            Ok(self.apply(weight, x))
         })
     }
 
     fn stub(&self, _indicator: &Indicator) -> Option<Stub> {
-        None
+        super::value_stub(self.figure.as_deref())
     }
 }
 
@@ -78,7 +82,7 @@ mod tests {
         let Rule::Linear(linear) = parse_rule(rule) else {
             panic!("not linear: {rule}")
         };
-        round2(linear.apply(dec(weight), dec(x), "指标", "x").0)
+        round2(linear.apply(dec(weight), dec(x)).score)
     }
 
     #[test]

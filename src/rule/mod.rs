@@ -16,12 +16,15 @@ pub mod target;
 pub mod tiers;
 pub mod weight_times_rate;
 
+use std::collections::BTreeMap;
+
 use rust_decimal::Decimal;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::facts::Assessment;
 use crate::figures::{self, Figures};
+use crate::framework::Role;
 use crate::num;
 
 /// Decimals a weight or a points value may have. With at most two, a leaf's
@@ -74,6 +77,23 @@ pub trait Kind {
 }
 
 impl Rule {
+    /// The kind's name as the framework writes it, for templates that word
+    /// a finding by kind.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Rule::Linear(_) => "linear",
+            Rule::Step(_) => "step",
+            Rule::Bands(_) => "bands",
+            Rule::WeightTimesRate(_) => "weight_times_rate",
+            Rule::Target(_) => "target",
+            Rule::Tiers(_) => "tiers",
+            Rule::Levels(_) => "levels",
+            Rule::Checklist(_) => "checklist",
+            Rule::PerCase(_) => "per_case",
+            Rule::Assessor(_) => "assessor",
+        }
+    }
+
     fn kind(&self) -> &dyn Kind {
         match self {
             Rule::Linear(k) => k,
@@ -124,6 +144,20 @@ pub struct Indicator<'a> {
     pub target: Option<&'a str>,
     /// 评价标准 as the framework prints it, if it does.
     pub standard: Option<&'a str>,
+    /// 加分 and 扣分 items score the points they add or take.
+    pub role: Role,
+}
+
+impl Indicator<'_> {
+    /// Whether `score` moves the total away from the usual and so needs a
+    /// written reason: below full marks for an indicator of the base, any
+    /// points at all for a 加分 or 扣分 item.
+    pub fn needs_reason(&self, score: Decimal) -> bool {
+        match self.role {
+            Role::Base => score < self.weight,
+            Role::Bonus | Role::Penalty => score > Decimal::ZERO,
+        }
+    }
 }
 
 /// Everything a kind may read to score a leaf.
@@ -146,31 +180,41 @@ impl Inputs<'_> {
         }
     }
 
-    /// `text` followed by the assessor's reason, when there is one.
-    fn with_reason(&self, text: String) -> String {
-        match &self.assessment.reason {
-            Some(r) => format!("{text}，{}", r.trim_end_matches('。')),
-            None => text,
-        }
-    }
-
     /// 实际完成值 as the assessor wrote it, else `default`.
     fn actual_text(&self, default: impl FnOnce() -> String) -> String {
         self.assessment.actual_text.clone().unwrap_or_else(default)
     }
 }
 
-/// A scored leaf, before rounding and before it becomes a tree node.
+/// A scored leaf, before rounding and before it becomes a tree node: the
+/// points and the values behind them, as data. Templates word them
+/// (templates/lib/wording.tera), so no sentence is built here.
+#[derive(Debug, Default)]
 pub struct Finding {
     pub score: Decimal,
     /// 年度指标值 as printed.
     pub target: String,
     /// 实际完成值 as printed.
     pub actual: String,
-    /// The figure or comparison behind the score, in words.
-    pub basis: String,
-    /// Why the score is what it is, with the figures (used when points are lost).
-    pub reason: String,
+    /// The figure the kind read, if it reads one.
+    pub figure: Option<Shown>,
+    /// The mark the value was compared with, as printed; empty when the
+    /// kind has none.
+    pub threshold: String,
+    /// Completion, as printed, for kinds scored in proportion to it.
+    pub ratio: Option<String>,
+    /// The kind's other values the wording needs, by name, as printed
+    /// (e.g. `per_point` for `linear`, `missed` for `checklist`).
+    pub detail: BTreeMap<&'static str, String>,
+}
+
+/// A figure as a finding shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Shown {
+    pub id: String,
+    pub label: String,
+    /// As printed, with its unit (90.00%, 12.50万元).
+    pub value: String,
 }
 
 /// Why a kind could not score its leaf.
@@ -183,6 +227,12 @@ pub enum Problem {
     },
     /// The framework's rule does not cover the value it was given.
     Framework(String),
+    /// The facts' `field` says otherwise than the framework's rule; the
+    /// message names both, the caller adds where the rule is.
+    Conflict {
+        field: &'static str,
+        message: String,
+    },
     /// A figure the facts cannot supply.
     Figure(Error),
 }
@@ -201,25 +251,56 @@ pub struct Stub {
     pub lines: String,
 }
 
-/// Scores a kind that reads one derived figure. `apply` turns the figure's
-/// value, label and printed value into points and the reason, or says why
-/// the rule cannot score it.
+/// Scores a kind that reads one value: the rule's figure, else the facts'
+/// `[assess.<id>] value` (shown under the indicator's name, with the
+/// facts' unit). `apply` turns the value and its label and printed form into
+/// the finding's score, threshold and details, or says why the rule cannot
+/// score it.
 fn from_figure(
-    figure: &str,
+    figure: Option<&str>,
     target: String,
     inputs: &Inputs,
-    apply: impl FnOnce(Decimal, &str, &str) -> Result<(Decimal, String), String>,
+    apply: impl FnOnce(Decimal, &str, &str) -> Result<Finding, String>,
 ) -> Result<Finding, Problem> {
-    let x = inputs.figures.require(figure)?;
-    let fig = inputs.figures.get(figure).expect("required figure exists");
-    let shown = display(x, fig.kind, "");
-    let (score, reason) = apply(x, &fig.label, &shown).map_err(Problem::Framework)?;
+    let (shown, x) = match figure {
+        Some(id) => {
+            let x = inputs.figures.require(id)?;
+            let fig = inputs.figures.get(id).expect("required figure exists");
+            let shown = Shown {
+                id: id.to_string(),
+                label: fig.label.to_string(),
+                value: display(x, fig.kind, ""),
+            };
+            (shown, x)
+        }
+        None => {
+            let x = inputs
+                .assessment
+                .value
+                .ok_or_else(|| inputs.need("value", "实测值（计分规则未指定 figure）"))?;
+            let shown = Shown {
+                id: "value".into(),
+                label: inputs.indicator.name.to_string(),
+                value: format!("{}{}", x.normalize(), inputs.assessment.unit),
+            };
+            (shown, x)
+        }
+    };
+    let finding = apply(x, &shown.label, &shown.value).map_err(Problem::Framework)?;
     Ok(Finding {
-        score,
         target,
-        basis: format!("{}{shown}", fig.label),
-        actual: shown,
-        reason,
+        actual: inputs.actual_text(|| shown.value.clone()),
+        figure: Some(shown),
+        ..finding
+    })
+}
+
+/// What `zpbg init` asks of a figure-based rule: nothing when it names its
+/// figure, else the measured value.
+fn value_stub(figure: Option<&str>) -> Option<Stub> {
+    figure.is_none().then(|| Stub {
+        what: "计分规则未指定计算值，请填写实测值".into(),
+        lines: "value = 0  # 实测值\n".into(),
     })
 }
 
@@ -306,6 +387,7 @@ pub(crate) mod tests {
                 weight: dec(weight),
                 target: None,
                 standard: None,
+                role: Role::Base,
             },
             assessment: &assessment,
             figures: &figures,
@@ -339,7 +421,11 @@ pub(crate) mod tests {
         assert_eq!(finding.score, dec("5"));
         assert_eq!(finding.target, "≤100.00%");
         assert_eq!(finding.actual, "90.00%");
-        assert!(finding.basis.ends_with("90.00%"), "{}", finding.basis);
+        let figure = finding.figure.unwrap();
+        assert_eq!(
+            (figure.label.as_str(), figure.value.as_str()),
+            ("在职人员控制率", "90.00%")
+        );
         let missing = r#"{ kind = "weight_times_rate", figure = "satisfaction_rate" }"#;
         assert!(matches!(assess(missing, "2", ""), Err(Problem::Figure(_))));
         let uncovered = r#"{ kind = "bands", figure = "staff_control_rate", bands = [{ from = 95, score = 1 }] }"#;
@@ -364,7 +450,26 @@ pub(crate) mod tests {
         // 57.5 / 9 = 6.388… → 6.4, in the second band.
         assert_eq!(finding.score, dec("1"));
         assert_eq!(finding.actual, "6.4");
-        assert!(finding.basis.starts_with("人均支出"), "{}", finding.basis);
+        assert_eq!(finding.figure.unwrap().label, "人均支出");
+    }
+
+    #[test]
+    fn without_a_figure_the_facts_value_is_scored() {
+        let rule = r#"{ kind = "linear", per_point = 1 }"#;
+        let finding = assess(rule, "10", "value = 97.5\nunit = \"%\"")
+            .ok()
+            .unwrap();
+        assert_eq!(finding.score, dec("7.5"));
+        let figure = finding.figure.unwrap();
+        assert_eq!(
+            (figure.label.as_str(), figure.value.as_str()),
+            ("指标", "97.5%")
+        );
+        let msg = tests::fact_problem(assess(rule, "10", ""));
+        assert!(
+            msg.starts_with("value: ") && msg.contains("[assess.x]"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! `per_case`: `points` off per non-compliant case; floor 0.
 
+use std::collections::BTreeMap;
+
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::{Finding, Indicator, Inputs, Kind, Problem, Stub, clamp};
+use crate::framework::Role;
 use crate::num;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -38,13 +41,21 @@ impl Kind for PerCase {
             .points
             .checked_mul(Decimal::from(cases))
             .unwrap_or(weight);
-        let basis = format!("发现不符合要求的情况{cases}例");
+        // A 扣分 item scores the points it takes; others keep what is left.
+        let score = match inputs.indicator.role {
+            Role::Penalty => lost.min(weight),
+            Role::Base | Role::Bonus => clamp(weight - lost.min(weight), weight),
+        };
         Ok(Finding {
-            score: clamp(weight - lost.min(weight), weight),
+            score,
             target: self.target(),
-            actual: inputs.actual_text(|| basis.clone()),
-            reason: inputs.with_reason(format!("{basis}，每例扣{}分", num::points(self.points))),
-            basis,
+            // 实际完成值 is a count; the case count alone is what it prints.
+            actual: inputs.actual_text(|| format!("发现不符合要求的情况{cases}例")),
+            detail: BTreeMap::from([
+                ("cases", cases.to_string()),
+                ("points", num::points(self.points)),
+            ]),
+            ..Finding::default()
         })
     }
 

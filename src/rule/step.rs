@@ -2,6 +2,8 @@
 //! `step` percentage points beyond it (with `partial`, a started step
 //! deducts in proportion); floor 0. (000: 在职人员控制率 each 1 pt over −0.5.)
 
+use std::collections::BTreeMap;
+
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
@@ -12,7 +14,8 @@ use crate::num;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
-    pub figure: String,
+    /// The figure scored; without it, the facts' `[assess.<id>] value`.
+    pub figure: Option<String>,
     pub threshold: Decimal,
     pub step: Decimal,
     pub points: Decimal,
@@ -23,7 +26,7 @@ pub struct Step {
 }
 
 impl Step {
-    fn apply(&self, weight: Decimal, x: Decimal, label: &str, shown: &str) -> (Decimal, String) {
+    fn apply(&self, weight: Decimal, x: Decimal) -> Finding {
         let beyond = distance(x, self.threshold, self.direction);
         let steps = beyond
             .checked_div(self.step)
@@ -32,21 +35,23 @@ impl Step {
             weight - deducted(steps.and_then(|s| s.checked_mul(self.points))),
             weight,
         );
-        let reason = format!(
-            "{label}为{shown}，较{}{}{}个百分点，按每{}个百分点扣{}分计",
-            num::percent(self.threshold),
-            side(x, self.threshold),
-            num::points(beyond),
-            num::points(self.step),
-            num::points(self.points)
-        );
-        (score, reason)
+        Finding {
+            score,
+            threshold: num::percent(self.threshold),
+            detail: BTreeMap::from([
+                ("side", side(x, self.threshold).to_string()),
+                ("gap", num::points(beyond)),
+                ("step", num::points(self.step)),
+                ("points", num::points(self.points)),
+            ]),
+            ..Finding::default()
+        }
     }
 }
 
 impl Kind for Step {
     fn figure(&self) -> Option<&str> {
-        Some(&self.figure)
+        self.figure.as_deref()
     }
 
     fn check(&self, _weight: Decimal) -> Result<(), String> {
@@ -67,13 +72,13 @@ impl Kind for Step {
 
     fn score(&self, inputs: &Inputs) -> Result<Finding, Problem> {
         let weight = inputs.indicator.weight;
-        from_figure(&self.figure, self.target(), inputs, |x, label, shown| {
-            Ok(self.apply(weight, x, label, shown))
+        from_figure(self.figure.as_deref(), self.target(), inputs, |x, _, _| {
+            Ok(self.apply(weight, x))
         })
     }
 
     fn stub(&self, _indicator: &Indicator) -> Option<Stub> {
-        None
+        super::value_stub(self.figure.as_deref())
     }
 }
 
@@ -88,7 +93,7 @@ mod tests {
         let Rule::Step(step) = parse_rule(rule) else {
             panic!("not step: {rule}")
         };
-        round2(step.apply(dec(weight), dec(x), "指标", "x").0)
+        round2(step.apply(dec(weight), dec(x)).score)
     }
 
     #[test]

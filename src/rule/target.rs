@@ -3,6 +3,8 @@
 //! `figure`) or from the facts' assessment. A unit's own quantitative
 //! indicators are scored the same way (`quantity`).
 
+use std::collections::BTreeMap;
+
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
@@ -40,9 +42,29 @@ impl Kind for Target {
 
     fn score(&self, inputs: &Inputs) -> Result<Finding, Problem> {
         let a = inputs.assessment;
-        let (op, value) = match (self.op, self.value, &a.target) {
-            (Some(op), Some(value), _) => (op, value),
-            (_, _, Some(facts::Target::Quantity { op, value })) => (*op, *value),
+        let weight = inputs.indicator.weight;
+        let goal = match (self.op, self.value, &a.target) {
+            (Some(op), Some(value), Some(own)) if !same(op, value, own) => {
+                return Err(Problem::Conflict {
+                    field: "target",
+                    message: format!(
+                        "指标「{}」的年度指标值在评价指标体系中为 {}{}，事实文件中却为 {}。请删去事实文件中的 target，或改为与评价指标体系一致。",
+                        inputs.indicator.name,
+                        op.symbol(),
+                        value.normalize(),
+                        describe(own)
+                    ),
+                });
+            }
+            (Some(op), Some(value), _) => Goal::Compare(op, value),
+            (_, _, Some(facts::Target::Quantity { op, value })) => Goal::Compare(*op, *value),
+            (_, _, Some(facts::Target::Range { min, max })) => Goal::Range(*min, *max),
+            (_, _, Some(facts::Target::Met { text, met: done })) => {
+                if !done && a.reason.is_none() {
+                    return Err(inputs.need("reason", "未达成的原因"));
+                }
+                return Ok(met(weight, text, *done, a.actual_text.as_deref()));
+            }
             _ => return Err(inputs.need("target", "年度指标值")),
         };
         let figure = self.figure.as_deref().or(a.actual_figure.as_deref());
@@ -53,14 +75,15 @@ impl Kind for Target {
             ("", Some(figures::Kind::Percent)) => "%",
             (unit, _) => unit,
         };
-        Ok(quantity(
-            inputs.indicator.weight,
-            op,
-            value,
-            actual,
+        let actual = Actual {
+            value: actual,
             kind,
-            unit,
-        ))
+            text: a.actual_text.as_deref(),
+        };
+        Ok(match goal {
+            Goal::Compare(op, value) => quantity(weight, op, value, actual, unit),
+            Goal::Range(min, max) => range(weight, min, max, actual, unit),
+        })
     }
 
     fn stub(&self, _indicator: &Indicator) -> Option<Stub> {
@@ -75,6 +98,26 @@ impl Kind for Target {
             what: "定量指标，达到指标值得满分，否则按完成比例计分".into(),
             lines,
         })
+    }
+}
+
+/// A numeric target: a comparison or a range.
+enum Goal {
+    Compare(Comparison, Decimal),
+    Range(Decimal, Decimal),
+}
+
+/// Whether the facts' target is the framework's `op value`.
+fn same(op: Comparison, value: Decimal, own: &facts::Target) -> bool {
+    matches!(own, facts::Target::Quantity { op: o, value: v } if (*o, *v) == (op, value))
+}
+
+/// The facts' target in words, for the conflict message.
+fn describe(own: &facts::Target) -> String {
+    match own {
+        facts::Target::Quantity { op, value } => format!("{}{}", op.symbol(), value.normalize()),
+        facts::Target::Range { min, max } => format!("{}–{}", min.normalize(), max.normalize()),
+        facts::Target::Met { text, .. } | facts::Target::Quality { text } => format!("“{text}”"),
     }
 }
 
@@ -101,30 +144,75 @@ pub fn actual_value(
     }
 }
 
+/// The measured value of a quantitative indicator.
+pub struct Actual<'a> {
+    pub value: Decimal,
+    /// The figure's kind, when the value is a figure.
+    pub kind: Option<figures::Kind>,
+    /// 实际完成值 as the unit wrote it; printed instead of the number.
+    pub text: Option<&'a str>,
+}
+
 /// A quantitative target: met → full marks, else in proportion to completion.
 pub fn quantity(
     weight: Decimal,
     op: Comparison,
     value: Decimal,
-    actual: Decimal,
-    kind: Option<figures::Kind>,
+    actual: Actual,
     unit: &str,
 ) -> Finding {
     let target = format!("{}{}", op.symbol(), display_plain(value, unit));
-    let actual_text = match kind {
-        Some(kind) => display(actual, kind, unit),
-        None => display_plain(actual, unit),
-    };
-    let ratio = completion(op, value, actual);
-    let ratio_text = num::percent(ratio * Decimal::ONE_HUNDRED);
+    let ratio = completion(op, value, actual.value);
     Finding {
         score: weight * ratio.min(Decimal::ONE),
-        reason: format!(
-            "年度指标值{target}，实际完成{actual_text}，完成程度{ratio_text}，按完成比例计分"
-        ),
-        basis: format!("年度指标值{target}，实际完成{actual_text}"),
+        threshold: target.clone(),
+        ratio: Some(num::percent(ratio * Decimal::ONE_HUNDRED)),
         target,
-        actual: actual_text,
+        actual: printed(&actual, unit),
+        ..Finding::default()
+    }
+}
+
+/// A range target, both ends included: inside → full marks, else in
+/// proportion to how near the value came (value ÷ min below, max ÷ value
+/// above).
+pub fn range(weight: Decimal, min: Decimal, max: Decimal, actual: Actual, unit: &str) -> Finding {
+    let target = format!("{}–{}", min.normalize(), display_plain(max, unit));
+    let x = actual.value;
+    let ratio = if x < min {
+        completion(Comparison::AtLeast, min, x)
+    } else if x > max {
+        completion(Comparison::AtMost, max, x)
+    } else {
+        Decimal::ONE
+    };
+    Finding {
+        score: weight * ratio,
+        threshold: target.clone(),
+        ratio: Some(num::percent(ratio * Decimal::ONE_HUNDRED)),
+        target,
+        actual: printed(&actual, unit),
+        ..Finding::default()
+    }
+}
+
+/// A text target the assessor says was met (full marks) or not (none).
+pub fn met(weight: Decimal, text: &str, met: bool, actual_text: Option<&str>) -> Finding {
+    let word = if met { "达成" } else { "未达成" };
+    Finding {
+        score: if met { weight } else { Decimal::ZERO },
+        target: text.to_string(),
+        actual: actual_text.unwrap_or(word).to_string(),
+        detail: BTreeMap::from([("met", word.to_string())]),
+        ..Finding::default()
+    }
+}
+
+fn printed(actual: &Actual, unit: &str) -> String {
+    match (actual.text, actual.kind) {
+        (Some(text), _) => text.to_string(),
+        (None, Some(kind)) => display(actual.value, kind, unit),
+        (None, None) => display_plain(actual.value, unit),
     }
 }
 
@@ -134,13 +222,18 @@ fn completion(op: Comparison, target: Decimal, actual: Decimal) -> Decimal {
         Comparison::AtLeast => actual >= target,
         Comparison::AtMost => actual <= target,
         Comparison::Exactly => actual == target,
+        Comparison::Above => actual > target,
+        Comparison::Below => actual < target,
     };
     if met {
         return Decimal::ONE;
     }
+    // Short of a target, points follow completion. A strict target (> <)
+    // missed exactly at its mark is 100% complete by that measure, so it
+    // keeps full marks: scoring stays continuous at the mark.
     let (small, large) = match op {
-        Comparison::AtLeast => (actual, target),
-        Comparison::AtMost => (target, actual),
+        Comparison::AtLeast | Comparison::Above => (actual, target),
+        Comparison::AtMost | Comparison::Below => (target, actual),
         Comparison::Exactly => (actual.min(target), actual.max(target)),
     };
     if large.is_zero() || small < Decimal::ZERO {
@@ -169,6 +262,10 @@ mod tests {
         assert_eq!(c(Comparison::Exactly, "100", "80"), dec("0.8"));
         assert_eq!(c(Comparison::Exactly, "80", "100"), dec("0.8"));
         assert_eq!(c(Comparison::AtLeast, "100", "-5"), Decimal::ZERO);
+        assert_eq!(c(Comparison::Above, "100", "101"), Decimal::ONE);
+        assert_eq!(c(Comparison::Above, "100", "90"), dec("0.9"));
+        assert_eq!(c(Comparison::Below, "10", "5"), Decimal::ONE);
+        assert_eq!(c(Comparison::Below, "10", "20"), dec("0.5"));
     }
 
     #[test]
@@ -202,6 +299,95 @@ mod tests {
     }
 
     #[test]
+    fn facts_may_not_contradict_the_frameworks_target() {
+        let fixed = r#"{ kind = "target", op = ">=", value = 100 }"#;
+        let same = "target = { op = \">=\", value = 100 }\nactual = 90";
+        assert_eq!(assess(fixed, "30", same).ok().unwrap().score, dec("27"));
+        let other = "target = { op = \">=\", value = 90 }\nactual = 90";
+        match assess(fixed, "30", other) {
+            Err(Problem::Conflict { field, message }) => {
+                assert_eq!(field, "target");
+                assert!(
+                    message.contains("≥100") && message.contains("≥90"),
+                    "{message}"
+                );
+            }
+            _ => panic!("no conflict"),
+        }
+    }
+
+    #[test]
+    fn an_assessment_may_target_a_range_or_a_text() {
+        let open = r#"{ kind = "target" }"#;
+        let ranged = "target = { min = 90, max = 110 }\nactual = 120";
+        let finding = assess(open, "12", ranged).ok().unwrap();
+        assert_eq!(
+            (finding.score, finding.target.as_str()),
+            (dec("11"), "90–110")
+        );
+        let text = "target = { text = \"按时\", met = false }\nreason = \"延期\"";
+        assert_eq!(assess(open, "4", text).ok().unwrap().score, Decimal::ZERO);
+        let msg = fact_problem(assess(
+            open,
+            "4",
+            "target = { text = \"按时\", met = false }",
+        ));
+        assert!(msg.starts_with("reason: "), "{msg}");
+        let fixed = r#"{ kind = "target", op = ">=", value = 100 }"#;
+        assert!(matches!(
+            assess(fixed, "4", ranged),
+            Err(Problem::Conflict { .. })
+        ));
+    }
+
+    #[test]
+    fn a_range_and_a_text_met_or_not() {
+        let at = |x: &str| {
+            let actual = Actual {
+                value: dec(x),
+                kind: None,
+                text: None,
+            };
+            range(dec("10"), dec("90"), dec("110"), actual, "%").score
+        };
+        assert_eq!(at("90"), dec("10"));
+        assert_eq!(at("110"), dec("10"));
+        assert_eq!(at("81"), dec("9"));
+        assert_eq!(at("220"), dec("5"));
+        let yes = met(dec("4"), "按时完成", true, None);
+        assert_eq!((yes.score, yes.actual.as_str()), (dec("4"), "达成"));
+        let no = met(dec("4"), "按时完成", false, Some("延期一个月"));
+        assert_eq!(
+            (no.score, no.actual.as_str()),
+            (Decimal::ZERO, "延期一个月")
+        );
+        // Each form of the facts' target reads as its own variant.
+        let form = |text: &str| {
+            let a: crate::facts::Assessment = toml::from_str(&format!("target = {text}")).unwrap();
+            a.target.unwrap()
+        };
+        assert!(matches!(
+            form(r#"{ op = ">", value = 3 }"#),
+            facts::Target::Quantity {
+                op: Comparison::Above,
+                ..
+            }
+        ));
+        assert!(matches!(
+            form("{ min = 90, max = 110 }"),
+            facts::Target::Range { .. }
+        ));
+        assert!(matches!(
+            form(r#"{ text = "按时", met = true }"#),
+            facts::Target::Met { met: true, .. }
+        ));
+        assert!(matches!(
+            form(r#"{ text = "按时" }"#),
+            facts::Target::Quality { .. }
+        ));
+    }
+
+    #[test]
     fn op_and_value_come_together() {
         let rule = parse_rule(r#"{ kind = "target", value = 100 }"#);
         let msg = rule.check(dec("10")).unwrap_err();
@@ -211,14 +397,12 @@ mod tests {
 
     #[test]
     fn proportional_when_short() {
-        let finding = quantity(
-            dec("30"),
-            Comparison::AtLeast,
-            dec("100"),
-            dec("90"),
-            None,
-            "%",
-        );
+        let actual = Actual {
+            value: dec("90"),
+            kind: None,
+            text: None,
+        };
+        let finding = quantity(dec("30"), Comparison::AtLeast, dec("100"), actual, "%");
         assert_eq!(finding.score, dec("27"));
         assert_eq!(finding.target, "≥100%");
         assert_eq!(finding.actual, "90%");

@@ -3,6 +3,8 @@
 //! `[qualitative]` tiers apply. A unit's own qualitative indicators are
 //! scored the same way (`quality`).
 
+use std::collections::BTreeMap;
+
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
@@ -155,27 +157,18 @@ pub fn quality(
             ),
         });
     }
-    let basis = if target.is_empty() {
-        format!("实际完成“{actual}”，评为“{tier_name}”")
-    } else {
-        format!("年度指标值“{target}”，实际完成“{actual}”，评为“{tier_name}”")
-    };
-    let reason = match (reason, score < weight) {
-        (Some(reason), _) => format!("{basis}，{}", reason.trim_end_matches('。')),
-        (None, false) => basis.clone(),
-        (None, true) => {
-            return Err(Problem::Fact {
-                field: "reason",
-                message: format!("定性指标「{name}」扣了分，请在 reason 中写明扣分理由。"),
-            });
-        }
-    };
+    if score < weight && reason.is_none() {
+        return Err(Problem::Fact {
+            field: "reason",
+            message: format!("定性指标「{name}」扣了分，请在 reason 中写明扣分理由。"),
+        });
+    }
     Ok(Finding {
         score,
         target: target.to_string(),
         actual,
-        basis,
-        reason,
+        detail: BTreeMap::from([("tier", tier_name.to_string())]),
+        ..Finding::default()
     })
 }
 
@@ -236,7 +229,7 @@ mod tests {
         .unwrap();
         assert_eq!(finding.score, dec("6"));
         assert_eq!(finding.actual, "好");
-        assert_eq!(finding.reason, "实际完成“好”，评为“好”，略有不足");
+        assert_eq!(finding.detail["tier"], "好");
         let msg = fact_problem(assess(rule, "10", "score = 6"));
         assert!(msg.starts_with("tier: "), "{msg}");
         let msg = fact_problem(assess(rule, "10", "tier = \"好\""));

@@ -9,20 +9,23 @@ use super::{Finding, Indicator, Inputs, Kind, Problem, Stub, from_figure};
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WeightTimesRate {
-    pub figure: String,
+    /// The figure scored; without it, the facts' `[assess.<id>] value`.
+    pub figure: Option<String>,
 }
 
 impl WeightTimesRate {
-    fn apply(weight: Decimal, x: Decimal, label: &str, shown: &str) -> (Decimal, String) {
+    fn apply(weight: Decimal, x: Decimal) -> Finding {
         let rate = x.min(Decimal::ONE_HUNDRED).max(Decimal::ZERO);
-        let score = weight * rate / Decimal::ONE_HUNDRED;
-        (score, format!("{label}为{shown}，得分为分值 × {label}"))
+        Finding {
+            score: weight * rate / Decimal::ONE_HUNDRED,
+            ..Finding::default()
+        }
     }
 }
 
 impl Kind for WeightTimesRate {
     fn figure(&self) -> Option<&str> {
-        Some(&self.figure)
+        self.figure.as_deref()
     }
 
     fn check(&self, _weight: Decimal) -> Result<(), String> {
@@ -35,13 +38,13 @@ impl Kind for WeightTimesRate {
 
     fn score(&self, inputs: &Inputs) -> Result<Finding, Problem> {
         let weight = inputs.indicator.weight;
-        from_figure(&self.figure, self.target(), inputs, |x, label, shown| {
-            Ok(Self::apply(weight, x, label, shown))
+        from_figure(self.figure.as_deref(), self.target(), inputs, |x, _, _| {
+            Ok(Self::apply(weight, x))
         })
     }
 
     fn stub(&self, _indicator: &Indicator) -> Option<Stub> {
-        None
+        super::value_stub(self.figure.as_deref())
     }
 }
 
@@ -58,7 +61,7 @@ mod tests {
             matches!(parse_rule(rule), Rule::WeightTimesRate(_)),
             "{rule}"
         );
-        round2(WeightTimesRate::apply(dec(weight), dec(x), "指标", "x").0)
+        round2(WeightTimesRate::apply(dec(weight), dec(x)).score)
     }
 
     #[test]

@@ -74,15 +74,15 @@ fn a_new_province_renders_every_part_of_its_profile() {
     // row that is the sum of the printed rows (436.13 + 143.88 + 395.00).
     assert!(text.contains("重点项目资金安排及执行情况"), "{text}");
     assert!(
-        text.contains("高标准农田新建450.00436.133,200100.00%2025年11月30日"),
+        text.contains("高标准农田新建450.00436.133200100.00%2025年11月30日"),
         "{text}"
     );
     assert!(
-        text.contains("农田水利配套150.00143.881,80096.50%"),
+        text.contains("农田水利配套150.00143.88180096.50%"),
         "{text}"
     );
     assert_eq!(text.matches("农田建设").count(), 2, "{text}");
-    assert!(text.contains("合计1,000.00975.0110,600"), "{text}");
+    assert!(text.contains("合计1,000.00975.0110600"), "{text}");
 
     // Its derived figure, computed from the table and scored by bands.
     assert!(text.contains("重点项目资金执行率97.50%"), "{text}");
@@ -97,7 +97,7 @@ fn a_new_province_renders_every_part_of_its_profile() {
         text.contains("“政策知晓率”指标分值15分，得分11.75分"),
         "{text}"
     );
-    assert!(text.contains("抽样调查500户"), "{text}");
+    assert!(text.contains("实际完成93.5%（抽样调查500户）"), "{text}");
     // Bonus and penalty items, in the text and as annex rows.
     assert!(
         text.contains("创新加分2分，违规扣分2分，总分89.42分"),
