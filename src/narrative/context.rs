@@ -31,6 +31,19 @@ pub(super) fn context(
     Context::from_serialize(&view).expect("the template view always serialises")
 }
 
+/// The same view as JSON, for the test that keeps docs/profiles.md true.
+#[cfg(test)]
+pub(super) fn json(
+    file: &FactsFile,
+    figures: &Figures,
+    sheet: &ScoreSheet,
+    profile: &Profile,
+    declared: &Declared,
+) -> serde_json::Value {
+    let view = View::new(file, figures, &profile.framework, sheet, profile, declared);
+    serde_json::to_value(&view).expect("the template view always serialises")
+}
+
 /// The top-level names templates read.
 #[derive(Serialize)]
 struct View<'a> {

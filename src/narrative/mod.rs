@@ -13,6 +13,8 @@
 //! What templates can read is in `context`; the `::table` builders in `tables`.
 
 mod context;
+#[cfg(test)]
+mod documented;
 mod fault;
 mod notes;
 mod tables;
