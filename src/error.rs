@@ -501,27 +501,79 @@ impl Error {
 
 /// How a facts file writes an indicator's target, the one untagged enum
 /// whose serde message ("data did not match any variant") says nothing.
-const TARGET_SHAPE: &str =
-    "指标目标 target 应写成 { op = \">=\", value = 100 } 或 { text = \"效果明显\" }。";
+const TARGET_SHAPE: &str = "指标目标 target 应写成 { op = \">=\", value = 100 }（op 可为 >=、<=、=、>、<）、{ min = 90, max = 110 }、{ text = \"按时完成\", met = true } 或 { text = \"效果明显\" }。";
 
-/// toml's English message in Chinese, keeping the original where it names
-/// what was expected; `untagged` explains the file's untagged enum, if any.
+/// toml's and serde's English message in Chinese, with the names it quotes;
+/// `untagged` explains the file's untagged enum, if any. Nothing English
+/// reaches the user: a message not recognised gets a general hint.
 fn explain_toml(message: &str, untagged: Option<&str>) -> String {
     let message = message.trim();
+    let (head, expected) = message
+        .split_once(", expected ")
+        .map_or((message, None), |(h, e)| (h, Some(e)));
     if let Some(rest) = message.strip_prefix("missing field ") {
         format!("缺少必填字段 {}。", rest.trim_matches('`'))
-    } else if let Some(rest) = message.strip_prefix("unknown field ") {
-        let name = rest.split(',').next().unwrap_or(rest).trim_matches('`');
-        format!("不认识的字段 {name}（拼写错误？）。原文：{message}")
-    } else if message.starts_with("invalid type") {
-        format!("字段类型不对（例如金额应写数字，文字应加引号）。原文：{message}")
+    } else if let Some(rest) = head.strip_prefix("unknown field ") {
+        let name = rest.trim_matches('`');
+        match expected.map(backticked).filter(|l| !l.is_empty()) {
+            Some(list) => format!("不认识的字段 {name}（拼写错误？）；这里可以写：{list}。"),
+            None => format!("不认识的字段 {name}（拼写错误？）；这里不能写字段。"),
+        }
+    } else if let Some(rest) = head.strip_prefix("unknown variant ") {
+        let list = expected.map(backticked).unwrap_or_default();
+        format!("不认识的取值 {}；可以写：{list}。", rest.trim_matches('`'))
+    } else if let Some(found) = head.strip_prefix("invalid type: ") {
+        let found = value_kind(found).unwrap_or("这种值");
+        match expected.and_then(value_kind) {
+            Some(want) => format!("字段类型不对：这里写的是{found}，应写{want}。"),
+            None => "字段类型不对（例如金额应写数字，文字应加引号）。".into(),
+        }
+    } else if let Some(found) = head.strip_prefix("invalid value: ") {
+        let value = found.split('`').nth(1).unwrap_or(found);
+        match expected.and_then(value_kind) {
+            Some(want) => format!("取值 {value} 不对：应写{want}。"),
+            None => format!("取值 {value} 不对。"),
+        }
     } else if let Some(shape) = untagged
         && message.contains("data did not match any variant")
     {
         shape.into()
+    } else if let Some(rest) = message.strip_prefix("duplicate key") {
+        format!(
+            "键{} 重复：同一个表里写了两次。",
+            rest.trim().trim_matches('`')
+        )
     } else {
-        format!("原文：{message}")
+        "写法有误。请检查所示位置的引号、括号、等号和逗号是否成对、完整。".into()
     }
+}
+
+/// `a`, `b` and `c` as 「a、b、c」.
+fn backticked(list: &str) -> String {
+    list.split('`')
+        .skip(1)
+        .step_by(2)
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+/// What serde calls a kind of value, in words a finance officer knows.
+fn value_kind(serde: &str) -> Option<&'static str> {
+    let word = serde
+        .trim()
+        .trim_start_matches("a ")
+        .trim_start_matches("an ");
+    let first = word.split([' ', ':']).next().unwrap_or(word);
+    Some(match first {
+        "string" | "str" | "char" => "加引号的文字",
+        "integer" | "u8" | "u16" | "u32" | "u64" | "usize" | "i8" | "i16" | "i32" | "i64" => "整数",
+        "float" | "f32" | "f64" | "decimal" | "Decimal" => "数字",
+        "boolean" | "bool" => "true 或 false",
+        "sequence" | "array" | "tuple" => "方括号 [ ] 中的一组值",
+        "map" | "table" | "struct" | "inline" => "表（{ } 或 [表名]）",
+        "datetime" | "Datetime" | "date" => "日期（如 2025-05-01）",
+        _ => return None,
+    })
 }
 
 impl std::error::Error for Error {
@@ -600,11 +652,42 @@ mod tests {
         let facts = Error::toml(TomlFile::Facts, Path::new("f.toml"), text, &err).to_string();
         let profile = Error::toml(TomlFile::Profile, Path::new("p.toml"), text, &err).to_string();
         assert!(facts.starts_with("事实文件格式错误：f.toml:1:"), "{facts}");
-        assert!(facts.contains("原文：invalid type"), "{facts}");
+        assert!(
+            facts.contains("字段类型不对：这里写的是整数，应写加引号的文字。"),
+            "{facts}"
+        );
         assert!(
             profile.starts_with("模板配置格式错误：p.toml:1:"),
             "{profile}"
         );
         assert!(profile.contains("字段类型不对"), "{profile}");
+    }
+
+    #[test]
+    fn serde_messages_are_said_in_chinese() {
+        let cases = [
+            (
+                "unknown field `remak`, expected one of `na`, `remark`",
+                "不认识的字段 remak（拼写错误？）；这里可以写：na、remark。",
+            ),
+            (
+                "invalid type: string \"很多\", expected a decimal",
+                "字段类型不对：这里写的是加引号的文字，应写数字。",
+            ),
+            (
+                "unknown variant `>>`, expected one of `>=`, `<=`",
+                "不认识的取值 >>；可以写：>=、<=。",
+            ),
+            (
+                "invalid value: integer `-1`, expected u32",
+                "取值 -1 不对：应写整数。",
+            ),
+            ("missing field `figure`", "缺少必填字段 figure。"),
+        ];
+        for (english, chinese) in cases {
+            assert_eq!(explain_toml(english, None), chinese);
+        }
+        let odd = explain_toml("something nobody expected", None);
+        assert!(!odd.chars().any(|c| c.is_ascii_alphabetic()), "{odd}");
     }
 }
