@@ -130,6 +130,12 @@ pub enum Error {
         figure: String,
         field: String,
     },
+    /// A figure an indicator's rule scores cannot be computed: `error` says
+    /// why, `indicator` names the indicator that needs it.
+    NeededBy {
+        indicator: String,
+        error: Box<Error>,
+    },
     /// A key of `profile.toml` that parses but is wrong, at its place.
     ProfileAt {
         location: Box<Location>,
@@ -357,6 +363,9 @@ impl Error {
                 "{}：计算「{figure}」需要字段 {field}，但文件中没有填写。请在事实文件中补充 {field}。",
                 file.display()
             ),
+            Error::NeededBy { indicator, error } => {
+                write!(f, "{error}\n  （计分需要：{indicator}。）")
+            }
             Error::ProfileAt { location, message } => {
                 write!(f, "模板配置有误：{message}\n  位置 {location}")
             }

@@ -389,7 +389,10 @@ impl Scorer<'_> {
                 );
                 self.error(place, field, message)
             }
-            Problem::Figure(error) => error,
+            Problem::Figure(error) => Error::NeededBy {
+                indicator: format!("指标「{}」（{}）的计分规则", node.def.name, node.def.id),
+                error: Box::new(error),
+            },
         }
     }
 

@@ -233,3 +233,22 @@ fn a_measured_value_conflicting_with_the_framework_target_names_both() {
     assert!(msg.contains("framework.toml"), "{msg}");
     assert!(msg.contains("facts.toml"), "{msg}");
 }
+
+#[test]
+fn a_missing_field_names_the_indicator_whose_rule_needs_it() {
+    let dir = scratch("missing");
+    let facts = broken(
+        &dir,
+        &[(
+            "facts.toml",
+            "[survey]\nissued = 200\nreturned = 200\nvalid = 200\nsatisfied = 186\n",
+            "",
+        )],
+    );
+    let msg = gen_fails(&facts);
+    assert!(msg.contains("survey"), "{msg}");
+    assert!(
+        msg.contains("服务对象满意度") && msg.contains("benefit.satisfaction"),
+        "{msg}"
+    );
+}
