@@ -457,30 +457,26 @@ impl Scorer<'_> {
             prefix: "indicators".into(),
         };
         let problem = |problem| self.problem(branch, &place, problem);
+        // A quantitative target's actual value: typed, or a figure.
+        let measured = || -> Result<Actual> {
+            let (value, kind) =
+                actual_value(self.figures, fact.actual_figure.as_deref(), fact.actual)
+                    .map_err(problem)?
+                    .expect("validated when the facts were loaded");
+            Ok(Actual {
+                value,
+                kind,
+                text: fact.actual_text.as_deref(),
+            })
+        };
         let (kind, finding) = match &fact.target {
             Target::Quantity { op, value } => {
-                let (actual, kind) =
-                    actual_value(self.figures, fact.actual_figure.as_deref(), fact.actual)
-                        .map_err(problem)?
-                        .expect("validated when the facts were loaded");
-                let actual = Actual {
-                    value: actual,
-                    kind,
-                    text: fact.actual_text.as_deref(),
-                };
+                let actual = measured()?;
                 let finding = quantity(weight, *op, *value, actual, &fact.unit);
                 ("unit_quantity", finding)
             }
             Target::Range { min, max } => {
-                let (actual, kind) =
-                    actual_value(self.figures, fact.actual_figure.as_deref(), fact.actual)
-                        .map_err(problem)?
-                        .expect("validated when the facts were loaded");
-                let actual = Actual {
-                    value: actual,
-                    kind,
-                    text: fact.actual_text.as_deref(),
-                };
+                let actual = measured()?;
                 (
                     "unit_quantity",
                     range(weight, *min, *max, actual, &fact.unit),

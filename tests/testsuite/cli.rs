@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use crate::harness::{assert_ok, custom_profile, pdf_text, read, root, scratch, squash, zpbg};
+use crate::harness::{
+    assert_ok, custom_profile, gen_with, pdf_text, read, root, scratch, squash, zpbg,
+};
 
 fn gen_pdf(facts: &Path, out: &Path) -> Vec<u8> {
     let output = zpbg(&["gen", facts.to_str().unwrap(), "-o", out.to_str().unwrap()]);
@@ -305,14 +307,7 @@ fn a_profile_folder_unknown_to_the_binary_works_end_to_end() {
     let facts = root().join("tests/fixtures/custom-facts.toml");
     let profile = root().join("tests/fixtures/custom-profile");
     let pdf = dir.join("custom.pdf");
-    let out = zpbg(&[
-        "gen",
-        facts.to_str().unwrap(),
-        "--profile",
-        profile.to_str().unwrap(),
-        "-o",
-        pdf.to_str().unwrap(),
-    ]);
+    let out = gen_with(&facts, &profile, &pdf);
     assert_ok(&out);
     let text = pdf_text(&pdf);
     // 在职人员控制率 105% → 7.5; 预算执行率 92% of ≥95% → 19.37; checklist 4;
@@ -486,14 +481,7 @@ fn a_profile_template_cannot_read_outside_the_profile() {
         let report = format!("{layout}\n{call}\n");
         let profile = custom_profile(&dir, name, &[("report.typ", &report)]);
         let pdf = dir.join(format!("{name}.pdf"));
-        let out = zpbg(&[
-            "gen",
-            facts.to_str().unwrap(),
-            "--profile",
-            profile.to_str().unwrap(),
-            "-o",
-            pdf.to_str().unwrap(),
-        ]);
+        let out = gen_with(&facts, &profile, &pdf);
         assert_eq!(out.status.code(), Some(2), "{name} must fail");
         let err = String::from_utf8(out.stderr).unwrap();
         assert!(

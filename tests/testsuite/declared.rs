@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::harness::{assert_ok, custom_profile, pdf_text, read, scratch, stderr, zpbg};
+use crate::harness::{assert_ok, custom_profile, gen_with, pdf_text, read, scratch, stderr, zpbg};
 
 const DECLARATIONS: &str = r#"
 [[text]]
@@ -73,23 +73,12 @@ fn facts(dir: &Path, extra: &str) -> PathBuf {
     path
 }
 
-fn generate(facts: &Path, profile: &Path, pdf: &Path) -> std::process::Output {
-    zpbg(&[
-        "gen",
-        facts.to_str().unwrap(),
-        "--profile",
-        profile.to_str().unwrap(),
-        "-o",
-        pdf.to_str().unwrap(),
-    ])
-}
-
 #[test]
 fn declared_text_and_table_reach_the_pdf() {
     let dir = scratch("pdf");
     let profile = profile(&dir, SECTION, None);
     let pdf = dir.join("out.pdf");
-    assert_ok(&generate(&facts(&dir, RECORDS), &profile, &pdf));
+    assert_ok(&gen_with(&facts(&dir, RECORDS), &profile, &pdf));
     let text = pdf_text(&pdf);
     for needle in [
         "压减会议费百分之十。",
@@ -115,7 +104,7 @@ fn the_layout_places_a_declared_table_with_one_call() {
     let section = "= 厉行节约\n\n{% for p in text.thrift %}{{ p }}\n\n{% endfor %}";
     let profile = profile(&dir, section, Some(&layout));
     let pdf = dir.join("out.pdf");
-    assert_ok(&generate(&facts(&dir, RECORDS), &profile, &pdf));
+    assert_ok(&gen_with(&facts(&dir, RECORDS), &profile, &pdf));
     let text = pdf_text(&pdf);
     assert!(text.contains("职业技能培训完成情况"), "{text}");
     assert!(text.contains("培训合计5001,060.85"), "{text}");
@@ -132,7 +121,7 @@ fn undeclared_text_key_and_table_are_refused_with_their_line() {
         &RECORDS.replace("[text]\n", "[text]\nsummary = \"x\"\n"),
     );
     let line = read_lines(&facts_path, "summary = ");
-    let out = generate(&facts_path, &profile, &pdf);
+    let out = gen_with(&facts_path, &profile, &pdf);
     assert!(!out.status.success());
     let err = stderr(&out);
     assert!(err.contains(&format!("facts.toml:{line}:")), "{err}");
@@ -146,7 +135,7 @@ fn undeclared_text_key_and_table_are_refused_with_their_line() {
         &format!("{RECORDS}\n[[tables.staff]]\nname = \"x\"\n"),
     );
     let line = read_lines(&facts_path, "[[tables.staff]]");
-    let out = generate(&facts_path, &profile, &pdf);
+    let out = gen_with(&facts_path, &profile, &pdf);
     assert!(!out.status.success());
     let err = stderr(&out);
     assert!(err.contains(&format!("facts.toml:{line}:")), "{err}");
@@ -171,7 +160,7 @@ fn read_lines(path: &Path, start: &str) -> usize {
 fn an_unknown_table_lists_the_builtin_and_declared_ones() {
     let dir = scratch("unknown-table");
     let profile = profile(&dir, "= 表\n\n::table trainings\n", None);
-    let out = generate(&facts(&dir, RECORDS), &profile, &dir.join("out.pdf"));
+    let out = gen_with(&facts(&dir, RECORDS), &profile, &dir.join("out.pdf"));
     assert!(!out.status.success());
     let err = stderr(&out);
     assert!(err.contains("「trainings」"), "{err}");
@@ -213,7 +202,7 @@ fn init_writes_the_declared_blocks_and_a_record_to_fill_in() {
     let facts_path = dir.join("facts.toml");
     std::fs::write(&facts_path, filled.join("\n")).unwrap();
     let pdf = dir.join("out.pdf");
-    assert_ok(&generate(&facts_path, &profile, &pdf));
+    assert_ok(&gen_with(&facts_path, &profile, &pdf));
     let text = pdf_text(&pdf);
     assert!(text.contains("培训合计"), "{text}");
 }

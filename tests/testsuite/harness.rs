@@ -92,6 +92,18 @@ pub fn pdf_text(pdf: &Path) -> String {
     squash(&String::from_utf8(output.stdout).unwrap())
 }
 
+/// `zpbg gen FACTS --profile PROFILE -o PDF`.
+pub fn gen_with(facts: &Path, profile: &Path, pdf: &Path) -> Output {
+    zpbg(&[
+        "gen",
+        facts.to_str().unwrap(),
+        "--profile",
+        profile.to_str().unwrap(),
+        "-o",
+        pdf.to_str().unwrap(),
+    ])
+}
+
 /// What zpbg printed on stderr.
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()

@@ -5,7 +5,7 @@
 
 use std::process::Command;
 
-use crate::harness::{assert_ok, custom_profile, pdf_text, root, scratch, stderr, zpbg};
+use crate::harness::{assert_ok, custom_profile, gen_with, pdf_text, root, scratch, stderr, zpbg};
 
 /// The custom facts naming their profile themselves.
 fn facts_naming(dir: &std::path::Path, profile: &str) -> std::path::PathBuf {
@@ -169,14 +169,7 @@ fn section_templates_share_components_kept_in_a_file_of_their_own() {
         ],
     );
     let pdf = dir.join("out.pdf");
-    let out = zpbg(&[
-        "gen",
-        facts.to_str().unwrap(),
-        "--profile",
-        profile.to_str().unwrap(),
-        "-o",
-        pdf.to_str().unwrap(),
-    ]);
+    let out = gen_with(&facts, &profile, &pdf);
     assert_ok(&out);
     let text = pdf_text(&pdf);
     assert!(text.contains("本单位：示例市自定义评价局。"), "{text}");
