@@ -311,6 +311,16 @@ pub enum Target {
     Quality { text: String },
 }
 
+impl Target {
+    /// The target as the unit wrote it in words, when it is a text.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Target::Met { text, .. } | Target::Quality { text } => Some(text),
+            Target::Quantity { .. } | Target::Range { .. } => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 pub enum Comparison {
     #[serde(rename = ">=")]

@@ -355,11 +355,15 @@ impl Scorer<'_> {
         let score = round2(finding.score);
         let measure = assessment.measure.as_deref().or(measure);
         scored.score = score;
-        let target = def.target.clone();
-        scored.leaf = Some(leaf(rule.name(), finding, target, assessed(assessment)));
-        if let Some(leaf) = &mut scored.leaf {
-            leaf.deduction = deduction(def.weight, score, measure);
-        }
+        scored.leaf = Some(Leaf {
+            deduction: deduction(def.weight, score, measure),
+            ..leaf(
+                rule.name(),
+                finding,
+                def.target.clone(),
+                assessed(assessment),
+            )
+        });
         Ok(())
     }
 
@@ -510,10 +514,7 @@ impl Scorer<'_> {
         let score = round2(finding.score);
         let own = Leaf {
             unit: fact.unit.clone(),
-            target_text: match &fact.target {
-                Target::Quality { text } | Target::Met { text, .. } => Some(text.clone()),
-                Target::Quantity { .. } | Target::Range { .. } => None,
-            },
+            target_text: fact.target.text().map(str::to_string),
             actual_text: fact.actual_text.clone(),
             remark: fact.remark.clone(),
             reason: fact.reason.clone(),
@@ -541,10 +542,7 @@ impl Scorer<'_> {
 fn assessed(a: &Assessment) -> Leaf {
     Leaf {
         unit: a.unit.clone(),
-        target_text: match &a.target {
-            Some(Target::Quality { text } | Target::Met { text, .. }) => Some(text.clone()),
-            _ => None,
-        },
+        target_text: a.target.as_ref().and_then(Target::text).map(str::to_string),
         actual_text: a.actual_text.clone(),
         remark: a.remark.clone(),
         reason: a.reason.clone(),

@@ -27,7 +27,7 @@ pub(super) fn context(
     profile: &Profile,
     declared: &Declared,
 ) -> Context {
-    let view = View::new(file, figures, &profile.framework, sheet, profile, declared);
+    let view = View::new(file, figures, sheet, profile, declared);
     Context::from_serialize(&view).expect("the template view always serialises")
 }
 
@@ -40,7 +40,7 @@ pub(super) fn json(
     profile: &Profile,
     declared: &Declared,
 ) -> serde_json::Value {
-    let view = View::new(file, figures, &profile.framework, sheet, profile, declared);
+    let view = View::new(file, figures, sheet, profile, declared);
     serde_json::to_value(&view).expect("the template view always serialises")
 }
 
@@ -157,7 +157,6 @@ impl<'a> View<'a> {
     fn new(
         file: &'a FactsFile,
         figures: &'a Figures,
-        framework: &'a Framework,
         sheet: &'a ScoreSheet,
         profile: &'a Profile,
         declared: &'a Declared,
@@ -250,7 +249,7 @@ impl<'a> View<'a> {
                 .collect(),
             problems: problems(file),
             deductions: deductions(sheet),
-            score: ScoreView::new(framework, sheet),
+            score: ScoreView::new(&profile.framework, sheet),
         }
     }
 }

@@ -248,7 +248,7 @@ pub fn chinese_number(n: usize) -> String {
     }
 }
 
-fn parse(text: &str, numbering: &mut Numbering, tables: &Inputs) -> Result<Vec<Block>> {
+fn parse(text: &str, numbering: &mut Numbering, inputs: &Inputs) -> Result<Vec<Block>> {
     let mut blocks = Vec::new();
     let mut para = String::new();
     let flush = |para: &mut String, blocks: &mut Vec<Block>| {
@@ -271,7 +271,7 @@ fn parse(text: &str, numbering: &mut Numbering, tables: &Inputs) -> Result<Vec<B
             });
         } else if let Some(name) = line.strip_prefix("::table ") {
             flush(&mut para, &mut blocks);
-            blocks.push(Block::Table(tables.build(name.trim())?));
+            blocks.push(Block::Table(inputs.build(name.trim())?));
         } else if trimmed.is_empty() {
             flush(&mut para, &mut blocks);
         } else {

@@ -281,7 +281,7 @@ fn from_figure(
             let shown = Shown {
                 id: "value".into(),
                 label: inputs.indicator.name.to_string(),
-                value: format!("{}{}", x.normalize(), inputs.assessment.unit),
+                value: display(x, figures::Kind::Count, &inputs.assessment.unit),
             };
             (shown, x)
         }
