@@ -28,21 +28,24 @@ pub struct Declared {
 /// what templates and the layout read.
 pub fn read(profile: &Profile, facts: &FactsFile) -> Result<Declared> {
     let f = &facts.data;
-    if let Some(key) = f
-        .text
-        .keys()
-        .find(|k| !profile.text.iter().any(|t| &t.name == *k))
-    {
-        return Err(facts.fact_error(
-            numbers::offset_of(&facts.text, &["text", key]),
-            &format!("text.{key}"),
-            format!(
-                "模板配置「{}」没有声明文字块「{key}」；可写的文字块：{}。",
-                profile.id,
-                names(profile.text.iter().map(|t| t.name.as_str()))
-            ),
-        ));
-    }
+    let declared_text: Vec<&str> = profile.text.iter().map(|t| t.name.as_str()).collect();
+    only_declared(
+        facts,
+        profile,
+        "text",
+        "文字块",
+        f.text.keys(),
+        &declared_text,
+    )?;
+    let declared_tables: Vec<&str> = profile.tables.iter().map(|t| t.id.as_str()).collect();
+    only_declared(
+        facts,
+        profile,
+        "tables",
+        "表格",
+        f.tables.keys(),
+        &declared_tables,
+    )?;
     let mut text = BTreeMap::new();
     for spec in &profile.text {
         let field = format!("text.{}", spec.name);
@@ -68,21 +71,6 @@ pub fn read(profile: &Profile, facts: &FactsFile) -> Result<Declared> {
         };
         text.insert(spec.name.clone(), paragraphs);
     }
-    if let Some(id) = f
-        .tables
-        .keys()
-        .find(|id| !profile.tables.iter().any(|t| &t.id == *id))
-    {
-        return Err(facts.fact_error(
-            numbers::offset_of(&facts.text, &["tables", id]),
-            &format!("tables.{id}"),
-            format!(
-                "模板配置「{}」没有声明表格「{id}」；可填的表格：{}。",
-                profile.id,
-                names(profile.tables.iter().map(|t| t.id.as_str()))
-            ),
-        ));
-    }
     let tables = profile
         .tables
         .iter()
@@ -97,14 +85,32 @@ pub fn read(profile: &Profile, facts: &FactsFile) -> Result<Declared> {
     Ok(Declared { text, tables })
 }
 
-/// Names for a message: 「a、b」, or 「（无）」.
-fn names<'a>(names: impl Iterator<Item = &'a str>) -> String {
-    let list: Vec<&str> = names.collect();
-    if list.is_empty() {
-        "（无）".into()
+/// Refuses a key under `[section]` of the facts that the profile does not
+/// declare, naming the ones it does (`what`: 文字块 or 表格).
+fn only_declared<'a>(
+    facts: &FactsFile,
+    profile: &Profile,
+    section: &str,
+    what: &str,
+    given: impl Iterator<Item = &'a String>,
+    declared: &[&str],
+) -> Result<()> {
+    let Some(key) = given.into_iter().find(|k| !declared.contains(&k.as_str())) else {
+        return Ok(());
+    };
+    let list = if declared.is_empty() {
+        "（无）".to_string()
     } else {
-        list.join("、")
-    }
+        declared.join("、")
+    };
+    Err(facts.fact_error(
+        numbers::offset_of(&facts.text, &[section, key]),
+        &format!("{section}.{key}"),
+        format!(
+            "模板配置「{}」没有声明{what}「{key}」；已声明的{what}：{list}。",
+            profile.id
+        ),
+    ))
 }
 
 /// A string is one paragraph; a list of strings is one paragraph each.
@@ -151,7 +157,11 @@ fn table(
                 key,
                 format!(
                     "没有「{key}」这一列；可写的列：{}。",
-                    names(spec.columns.iter().map(|c| c.key.as_str()))
+                    spec.columns
+                        .iter()
+                        .map(|c| c.key.as_str())
+                        .collect::<Vec<_>>()
+                        .join("、")
                 ),
             ));
         }

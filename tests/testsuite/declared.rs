@@ -126,7 +126,7 @@ fn undeclared_text_key_and_table_are_refused_with_their_line() {
     let err = stderr(&out);
     assert!(err.contains(&format!("facts.toml:{line}:")), "{err}");
     assert!(
-        err.contains("「summary」") && err.contains("可写的文字块：thrift"),
+        err.contains("「summary」") && err.contains("已声明的文字块：thrift"),
         "{err}"
     );
 
@@ -140,7 +140,7 @@ fn undeclared_text_key_and_table_are_refused_with_their_line() {
     let err = stderr(&out);
     assert!(err.contains(&format!("facts.toml:{line}:")), "{err}");
     assert!(
-        err.contains("「staff」") && err.contains("可填的表格：training"),
+        err.contains("「staff」") && err.contains("已声明的表格：training"),
         "{err}"
     );
     assert!(!pdf.exists());
