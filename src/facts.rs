@@ -139,6 +139,32 @@ pub struct Money {
     /// Budget by source of funds (一般公共预算, 政府性基金, …), optional.
     #[serde(default)]
     pub sources: Vec<FundSource>,
+    /// Why the budget changed during the year (年初预算 → 全年预算); a
+    /// reviewer asks first when the change is large.
+    pub adjustment_reason: Option<String>,
+    /// Why less than the full-year budget was spent.
+    pub underspend_reason: Option<String>,
+    /// What the 年末结转结余 is and why it was left.
+    pub carryover_reason: Option<String>,
+    /// 政府性基金预算支出, when the unit has any.
+    pub government_fund: Option<OtherBudget>,
+    /// 国有资本经营预算支出, when the unit has any.
+    pub state_capital: Option<OtherBudget>,
+    /// 社会保险基金预算支出, when the unit has any.
+    pub social_insurance: Option<OtherBudget>,
+}
+
+/// A budget outside the general public budget (政府性基金, 国有资本经营,
+/// 社会保险基金): its money and what it was spent on.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OtherBudget {
+    /// 年初预算数.
+    pub budget: Decimal,
+    /// 全年执行数.
+    pub actual: Decimal,
+    /// What the money was spent on, in the unit's words.
+    pub purpose: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -176,6 +202,8 @@ pub struct Project {
     pub actual: Decimal,
     /// What the money was for.
     pub purpose: Option<String>,
+    /// 项目类别, e.g. 业务工作经费, 运行维护费, 市级专项资金.
+    pub category: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -441,9 +469,15 @@ pub struct Survey {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Problem {
+    /// What is wrong, in the unit's words.
     pub problem: String,
+    /// Why; a reviewer sends back a problem without one.
     pub cause: Option<String>,
-    pub measure: String,
+    /// The indicators whose lost points it explains, by name or id.
+    #[serde(default)]
+    pub indicators: Vec<String>,
+    /// What the unit will do about it.
+    pub measure: Option<String>,
 }
 
 /// Facts together with where they came from, so later stages can point at lines.

@@ -156,8 +156,9 @@ fn declared_blocks(profile: &Profile, out: &mut String) {
     out.push_str(
         "\n# [[problems]]                             # 单位自己发现的问题，可多节\n\
          # problem = \"问题\"\n\
-         # cause = \"原因\"\n\
-         # measure = \"改进措施\"\n",
+         # cause = \"原因（必填：问题为什么发生）\"\n\
+         # indicators = [\"问题涉及的失分指标名称\"]   # 可省略\n\
+         # measure = \"针对这个问题的改进措施\"\n",
     );
     for table in &profile.tables {
         writeln!(

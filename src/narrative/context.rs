@@ -326,7 +326,7 @@ struct ProblemItem {
     number: String,
     problem: String,
     cause: Option<String>,
-    measure: String,
+    measure: Option<String>,
 }
 
 /// The unit's own problems; templates list `deductions` beside them.
