@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use rust_decimal::Decimal;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -153,6 +154,32 @@ pub struct AnnexSpec {
     /// with the row's deduction as `d`; the built-in wording by default.
     #[serde(default = "default_note")]
     pub note: String,
+    /// 部门整体支出绩效评价基础数据表, listed before the 自评表 when the
+    /// outline has one.
+    pub basic_data: Option<AnnexPart>,
+    /// 项目支出绩效自评表, one per project the facts describe, listed after
+    /// the 自评表.
+    pub projects: Option<ProjectsAnnex>,
+}
+
+/// An annex besides the 自评表: the label printed above it and its title
+/// (`{year}` and `{unit}` replaced).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnnexPart {
+    pub label: String,
+    pub title: String,
+}
+
+/// The 项目支出绩效自评表 annex.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectsAnnex {
+    pub label: String,
+    pub title: String,
+    /// 分值 of 预算执行率 in each project's table; the project's own
+    /// indicators share the rest of the framework's total.
+    pub execution_weight: Decimal,
 }
 
 fn default_note() -> String {
