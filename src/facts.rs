@@ -57,7 +57,7 @@ pub struct Facts {
     pub text: BTreeMap<String, toml::Value>,
     /// Problems the unit names itself, each with its cause and measure.
     #[serde(default)]
-    pub problems: Vec<Problem>,
+    pub problems: Vec<Spanned<Problem>>,
     /// Records of the tables the profile declares, by table id (checked in
     /// `declared`).
     #[serde(default)]

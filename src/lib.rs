@@ -19,6 +19,7 @@ pub mod num;
 pub mod numbers;
 pub mod output;
 pub mod pipeline;
+pub mod problems;
 pub mod profile;
 pub mod render;
 pub mod report;

@@ -336,6 +336,7 @@ fn problems(facts: &FactsFile) -> Vec<ProblemItem> {
         .problems
         .iter()
         .enumerate()
+        .map(|(i, p)| (i, p.get_ref()))
         .map(|(i, p)| ProblemItem {
             number: chinese_number(i + 1),
             problem: p.problem.trim_end_matches('。').to_string(),
