@@ -366,6 +366,20 @@ impl Profile {
         fill_pattern(&self.annex.title, year, unit)
     }
 
+    /// (label, title) of every annex in outline order: 基础数据表, 自评表,
+    /// 项目支出绩效自评表, each when the profile declares it.
+    pub fn annexes(&self, year: i32, unit: &str) -> Vec<(String, String)> {
+        let annex = &self.annex;
+        let basic = annex.basic_data.as_ref().map(|a| (&a.label, &a.title));
+        let projects = annex.projects.as_ref().map(|a| (&a.label, &a.title));
+        basic
+            .into_iter()
+            .chain([(&annex.label, &annex.title)])
+            .chain(projects)
+            .map(|(label, title)| (label.clone(), fill_pattern(title, year, unit)))
+            .collect()
+    }
+
     pub fn section_ids(&self) -> Vec<String> {
         self.sections.iter().map(|s| s.id.clone()).collect()
     }

@@ -96,6 +96,8 @@ pub struct Leaf {
     pub ratio: Option<String>,
     /// The kind's other printed values (see `rule::Finding::detail`).
     pub detail: BTreeMap<&'static str, String>,
+    /// See [`Finding::exceeded`].
+    pub exceeded: bool,
     pub deduction: Option<Deduction>,
 }
 
@@ -561,6 +563,7 @@ fn leaf(kind: &'static str, finding: Finding, target: Option<String>, own: Leaf)
         threshold: finding.threshold,
         ratio: finding.ratio,
         detail: finding.detail,
+        exceeded: finding.exceeded,
         ..own
     }
 }

@@ -11,24 +11,27 @@ use tera::Context;
 use super::chinese_number;
 use crate::declared::Declared;
 use crate::display;
+use crate::error::Result;
 use crate::facts::{FactsFile, Goal, StaffCategory, Unit};
 use crate::figures::{Figures, Kind};
 use crate::framework::Framework;
 use crate::num;
+use crate::problems::{self, Explained};
 use crate::profile::Profile;
 use crate::rule::Shown;
 use crate::scoring::{Leaf, NotApplicable, ScoreSheet, Scored};
 
-/// The tera context every section template of one report is rendered with.
+/// The tera context every section template of one report is rendered with;
+/// an error when a problem names an indicator the score sheet lacks.
 pub(super) fn context(
     file: &FactsFile,
     figures: &Figures,
     sheet: &ScoreSheet,
     profile: &Profile,
     declared: &Declared,
-) -> Context {
-    let view = View::new(file, figures, sheet, profile, declared);
-    Context::from_serialize(&view).expect("the template view always serialises")
+) -> Result<Context> {
+    let view = View::new(file, figures, sheet, profile, declared)?;
+    Ok(Context::from_serialize(&view).expect("the template view always serialises"))
 }
 
 /// The same view as JSON, for the test that keeps docs/profiles.md true.
@@ -40,7 +43,7 @@ pub(super) fn json(
     profile: &Profile,
     declared: &Declared,
 ) -> serde_json::Value {
-    let view = View::new(file, figures, sheet, profile, declared);
+    let view = View::new(file, figures, sheet, profile, declared).unwrap();
     serde_json::to_value(&view).expect("the template view always serialises")
 }
 
@@ -63,6 +66,17 @@ struct View<'a> {
     procurement: bool,
     /// Fixed assets, when the facts list any.
     assets: Option<AssetsView<'a>>,
+    /// 政府性基金, 国有资本经营 and 社会保险基金 budgets by key; null when
+    /// the unit has none.
+    budgets: BTreeMap<&'static str, Option<OtherBudgetView<'a>>>,
+    /// The unit's reasons for its money: `adjustment` (年初 → 全年预算),
+    /// `underspend` (执行率 below 100%), `carryover` (结转结余); null
+    /// when not given.
+    reasons: BTreeMap<&'static str, Option<String>>,
+    /// The annexes listed under 报告附件, in order.
+    attachments: Vec<AttachmentView>,
+    /// 年初预算 → 全年预算 → 全年执行, in the words the budget chapter needs.
+    change: ChangeView,
     goals: &'a [Goal],
     /// Paragraphs of every text block the profile declares, by name.
     text: &'a BTreeMap<String, Vec<String>>,
@@ -100,6 +114,60 @@ struct ThreePublicView {
     previous: Option<String>,
     budget: String,
     actual: String,
+}
+
+#[derive(Serialize)]
+struct OtherBudgetView<'a> {
+    budget: String,
+    actual: String,
+    /// 执行率; null when nothing was budgeted.
+    rate: Option<String>,
+    purpose: Option<&'a str>,
+}
+
+/// How the year's budget moved. Null parts are absent from the facts or
+/// did not happen.
+#[derive(Serialize, Default)]
+struct ChangeView {
+    /// 「增加」 or 「减少」 when 全年预算 differs from 年初预算.
+    direction: Option<&'static str>,
+    /// The size of that change in 万元, and as a share of 年初预算.
+    amount: Option<String>,
+    rate: Option<String>,
+    /// 全年预算 left unspent, when execution fell short.
+    unspent: Option<String>,
+}
+
+impl ChangeView {
+    fn new(figures: &Figures, grouped: bool) -> Self {
+        let value = |id: &str| figures.get(id).and_then(|f| f.value.clone().ok());
+        let (Some(initial), Some(full)) = (value("budget_initial"), value("budget_full")) else {
+            return Self::default();
+        };
+        let change = full - initial;
+        let rate = (!initial.is_zero() && !change.is_zero())
+            .then(|| num::percent((change / initial).abs() * Decimal::ONE_HUNDRED));
+        let unspent = value("actual_total")
+            .map(|spent| full - spent)
+            .filter(|left| *left > Decimal::ZERO)
+            .map(|left| num::money(left, grouped));
+        ChangeView {
+            direction: match change.cmp(&Decimal::ZERO) {
+                std::cmp::Ordering::Greater => Some("增加"),
+                std::cmp::Ordering::Less => Some("减少"),
+                std::cmp::Ordering::Equal => None,
+            },
+            amount: (!change.is_zero()).then(|| num::money(change.abs(), grouped)),
+            rate,
+            unspent,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct AttachmentView {
+    label: String,
+    title: String,
 }
 
 #[derive(Serialize)]
@@ -160,7 +228,7 @@ impl<'a> View<'a> {
         sheet: &'a ScoreSheet,
         profile: &'a Profile,
         declared: &'a Declared,
-    ) -> Self {
+    ) -> Result<Self> {
         let grouped = profile.money_grouping;
         let facts = &file.data;
         let money = |v: Decimal| num::money(v, grouped);
@@ -226,7 +294,40 @@ impl<'a> View<'a> {
                         .collect(),
                 }
             });
-        View {
+        let budgets = [
+            ("government_fund", &facts.money.government_fund),
+            ("state_capital", &facts.money.state_capital),
+            ("social_insurance", &facts.money.social_insurance),
+        ]
+        .into_iter()
+        .map(|(key, b)| {
+            let view = b.as_ref().map(|b| OtherBudgetView {
+                budget: money(b.budget),
+                actual: money(b.actual),
+                rate: (!b.budget.is_zero())
+                    .then(|| num::percent(b.actual / b.budget * Decimal::ONE_HUNDRED)),
+                purpose: b.purpose.as_deref().map(|p| p.trim_end_matches('。')),
+            });
+            (key, view)
+        })
+        .collect();
+        let reason = |r: &Option<String>| {
+            r.as_deref()
+                .map(|r| r.trim().trim_end_matches('。').to_string())
+                .filter(|r| !r.is_empty())
+        };
+        let m = &facts.money;
+        let reasons = BTreeMap::from([
+            ("adjustment", reason(&m.adjustment_reason)),
+            ("underspend", reason(&m.underspend_reason)),
+            ("carryover", reason(&m.carryover_reason)),
+        ]);
+        let attachments = profile
+            .annexes(facts.report.year, &facts.unit.name)
+            .into_iter()
+            .map(|(label, title)| AttachmentView { label, title })
+            .collect();
+        Ok(View {
             year: facts.report.year,
             unit: &facts.unit,
             f,
@@ -236,6 +337,10 @@ impl<'a> View<'a> {
             three_public,
             procurement: facts.procurement.is_some(),
             assets,
+            budgets,
+            reasons,
+            attachments,
+            change: ChangeView::new(figures, grouped),
             goals: &facts.goals,
             text: &declared.text,
             text_blocks: profile
@@ -247,10 +352,10 @@ impl<'a> View<'a> {
                     paragraphs: &declared.text[&spec.name],
                 })
                 .collect(),
-            problems: problems(file),
+            problems: problems(&problems::resolve(file, sheet)?),
             deductions: deductions(sheet),
             score: ScoreView::new(&profile.framework, sheet),
-        }
+        })
     }
 }
 
@@ -326,25 +431,47 @@ struct ProblemItem {
     number: String,
     problem: String,
     cause: Option<String>,
+    /// The indicators whose lost points it explains, as the unit named them.
+    indicators: Vec<ProblemIndicator>,
+    /// Their lost points together; null when it names none.
+    lost: Option<String>,
+    /// The unit's measure; null when it gave none (templates print the
+    /// profile's fallback and `check` warns).
     measure: Option<String>,
 }
 
-/// The unit's own problems; templates list `deductions` beside them.
-fn problems(facts: &FactsFile) -> Vec<ProblemItem> {
-    facts
-        .data
-        .problems
+#[derive(Debug, Clone, Serialize)]
+struct ProblemIndicator {
+    id: String,
+    name: String,
+    lost: String,
+}
+
+/// The unit's own problems, in its words, numbered as it listed them.
+fn problems(explained: &[Explained]) -> Vec<ProblemItem> {
+    let text = |t: &Option<String>| {
+        t.as_deref()
+            .map(|t| t.trim().trim_end_matches('。').to_string())
+            .filter(|t| !t.is_empty())
+    };
+    explained
         .iter()
         .enumerate()
-        .map(|(i, p)| (i, p.get_ref()))
-        .map(|(i, p)| ProblemItem {
+        .map(|(i, e)| ProblemItem {
             number: chinese_number(i + 1),
-            problem: p.problem.trim_end_matches('。').to_string(),
-            cause: p
-                .cause
-                .as_ref()
-                .map(|c| c.trim_end_matches('。').to_string()),
-            measure: p.measure.clone(),
+            problem: e.problem.problem.trim().trim_end_matches('。').to_string(),
+            cause: text(&e.problem.cause),
+            indicators: e
+                .indicators
+                .iter()
+                .map(|l| ProblemIndicator {
+                    id: l.id.clone(),
+                    name: l.name.clone(),
+                    lost: num::points(problems::lost(l)),
+                })
+                .collect(),
+            lost: (!e.indicators.is_empty()).then(|| num::points(e.lost())),
+            measure: e.problem.measure.as_deref().map(|m| m.trim().to_string()),
         })
         .collect()
 }
@@ -392,6 +519,9 @@ struct LeafView {
     detail: BTreeMap<&'static str, String>,
     /// `full` or `excluded` when the facts mark the leaf not applicable.
     na: Option<NotApplicable>,
+    /// How it went, for wording that varies with it: `met`, `exceeded`
+    /// (past its target with room to spare), `missed` (lost points) or `na`.
+    outcome: &'static str,
     deduction: Option<DeductionView>,
 }
 
@@ -452,6 +582,12 @@ fn node_view(node: &Scored) -> NodeView {
         ratio: l.ratio.clone(),
         detail: l.detail.clone(),
         na: node.not_applicable,
+        outcome: match (node.not_applicable, &l.deduction) {
+            (Some(_), _) => "na",
+            (None, Some(_)) => "missed",
+            (None, None) if l.exceeded => "exceeded",
+            (None, None) => "met",
+        },
         deduction: deduction_view(node, l),
     });
     let leaves = if node.leaf.is_some() {

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 /// Maps whose keys depend on the profile or the facts, written `<id>` or
 /// `<name>` in the document.
-const KEYED: &[&str] = &["f", "money", "text"];
+const KEYED: &[&str] = &["f", "money", "text", "budgets", "reasons"];
 
 /// Lists of score-tree nodes: every one is documented once, as `node`.
 const NODE_LISTS: &[&str] = &[

@@ -157,7 +157,7 @@ pub fn sections(
         sheet,
         declared,
     } = *inputs;
-    let context = context::context(facts, figures, sheet, profile, declared);
+    let context = context::context(facts, figures, sheet, profile, declared)?;
     let mut numbering = Numbering::default();
     let mut sections = Vec::new();
     for spec in &profile.sections {

@@ -206,6 +206,10 @@ pub struct Finding {
     /// The kind's other values the wording needs, by name, as printed
     /// (e.g. `per_point` for `linear`, `missed` for `checklist`).
     pub detail: BTreeMap<&'static str, String>,
+    /// The value passed its target with room to spare (more than an
+    /// at-least target, less than an at-most one), so the narrative can say
+    /// 超额完成 rather than 完成.
+    pub exceeded: bool,
 }
 
 /// A figure as a finding shows it.

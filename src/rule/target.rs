@@ -163,8 +163,14 @@ pub fn quantity(
 ) -> Finding {
     let target = format!("{}{}", op.symbol(), display_plain(value, unit));
     let ratio = completion(op, value, actual.value);
+    let exceeded = match op {
+        Comparison::AtLeast | Comparison::Above => actual.value > value,
+        Comparison::AtMost | Comparison::Below => actual.value < value,
+        Comparison::Exactly => false,
+    };
     Finding {
         score: weight * ratio.min(Decimal::ONE),
+        exceeded,
         threshold: target.clone(),
         ratio: Some(num::percent(ratio * Decimal::ONE_HUNDRED)),
         target,

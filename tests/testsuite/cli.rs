@@ -59,12 +59,14 @@ fn example_report_has_cover_toc_sections_and_annex() {
     for heading in [
         "一、部门（单位）基本情况",
         "二、一般公共预算支出情况",
-        "三、部门整体支出绩效情况",
-        "四、综合评价结论",
-        "五、存在的问题及原因分析",
-        "六、下一步改进措施",
-        "七、部门整体支出绩效自评结果拟应用和公开情况",
-        "八、其他需要说明的情况",
+        "三、政府性基金预算支出情况",
+        "四、国有资本经营预算支出情况",
+        "五、社会保险基金预算支出情况",
+        "六、部门整体支出绩效情况",
+        "七、存在的问题及原因分析",
+        "八、下一步改进措施",
+        "九、部门整体支出绩效自评结果拟应用和公开情况",
+        "十、其他需要说明的情况",
     ] {
         // Once in the table of contents followed by its page number, once as the heading.
         let squashed = squash(heading);
@@ -140,11 +142,8 @@ fn section_preview_prints_plain_text() {
     let out = zpbg(&["gen", facts.to_str().unwrap(), "--section", "problems"]);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.starts_with("五、存在的问题及原因分析\n"), "{text}");
-    assert!(
-        text.contains("（二）“职业技能培训人次”指标扣0.4分。"),
-        "{text}"
-    );
+    assert!(text.starts_with("七、存在的问题及原因分析\n"), "{text}");
+    assert!(text.contains("（二）职业技能培训组织不够及时。"), "{text}");
     assert!(text.contains("项目预算编制的精准度有待提高"), "{text}");
     assert!(!text.contains('{') && !text.contains('#') && !text.contains('\u{E000}'));
 }
@@ -156,8 +155,10 @@ fn every_section_previews_and_renders_alone() {
     for id in [
         "overview",
         "budget",
+        "government_fund",
+        "state_capital",
+        "social_insurance",
         "performance",
-        "conclusion",
         "problems",
         "measures",
         "application",
@@ -167,19 +168,20 @@ fn every_section_previews_and_renders_alone() {
         assert!(out.status.success(), "section {id}");
         assert!(!out.stdout.is_empty(), "section {id} is empty");
     }
-    let pdf = dir.join("conclusion.pdf");
+    let pdf = dir.join("application.pdf");
     let out = zpbg(&[
         "gen",
         facts.to_str().unwrap(),
         "--section",
-        "conclusion",
+        "application",
         "-o",
         pdf.to_str().unwrap(),
     ]);
     assert!(out.status.success());
     let text = pdf_text(&pdf);
-    assert_has(&text, "四、综合评价结论");
-    assert!(!text.contains(&squash("五、存在的问题")));
+    assert_has(&text, "九、部门整体支出绩效自评结果拟应用和公开情况");
+    assert_has(&text, "（一）综合评价结果");
+    assert!(!text.contains(&squash("八、下一步改进措施")));
 }
 
 #[test]
