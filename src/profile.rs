@@ -792,16 +792,21 @@ mod tests {
         }
     }
 
-    /// hunan-2024 with `figures` appended to its profile.toml and `from`
-    /// replaced by `to` in its framework.
-    fn hunan_with(figures: &str, from: &str, to: &str) -> Result<Profile> {
-        let mut files: BTreeMap<String, Vec<u8>> = builtin::FILES
+    /// The files of hunan-2024, by their paths inside it.
+    fn hunan_files() -> BTreeMap<String, Vec<u8>> {
+        builtin::FILES
             .iter()
             .filter_map(|(path, bytes)| {
                 let rel = path.strip_prefix("hunan-2024/")?;
                 Some((rel.to_string(), bytes.to_vec()))
             })
-            .collect();
+            .collect()
+    }
+
+    /// hunan-2024 with `figures` appended to its profile.toml and `from`
+    /// replaced by `to` in its framework.
+    fn hunan_with(figures: &str, from: &str, to: &str) -> Result<Profile> {
+        let mut files = hunan_files();
         let edit =
             |files: &mut BTreeMap<String, Vec<u8>>, name: &str, f: &dyn Fn(String) -> String| {
                 let text = String::from_utf8(files[name].clone()).unwrap();
@@ -925,5 +930,45 @@ expr = "actual_total / staff_actual"
     fn unknown_profile_lists_builtins() {
         let msg = Profile::resolve("no-such-profile").unwrap_err().to_string();
         assert!(msg.contains("hunan-2024"), "{msg}");
+    }
+
+    #[test]
+    fn review_settings_default_and_are_checked() {
+        let hunan = Profile::builtin("hunan-2024").unwrap();
+        assert_eq!(hunan.review.adjustment_threshold, Decimal::from(20));
+        assert!(hunan.review.fallback_problem.starts_with("经自评"));
+        // A profile without [review] gets the built-in sentences.
+        let jiangxi = Profile::from_dir(Path::new("tests/fixtures/jiangxi-2025")).unwrap();
+        let default = Review::default();
+        assert_eq!(jiangxi.review.fallback_measure, default.fallback_measure);
+        assert_eq!(jiangxi.review.adjustment_threshold, Decimal::from(20));
+        for (from, to, words) in [
+            (
+                "adjustment_threshold = 20",
+                "adjustment_threshold = -5",
+                "adjustment_threshold 为 -5",
+            ),
+            (
+                "fallback_measure = \"",
+                "fallback_measure = \" \"\n# \"",
+                "fallback_measure 为空",
+            ),
+            ("adjustment_threshold", "threshold", "threshold"),
+        ] {
+            let msg = hunan_profile_with(from, to).unwrap_err().to_string();
+            assert!(msg.contains(words), "{msg}");
+        }
+    }
+
+    /// hunan-2024 with `from` replaced by `to` in its profile.toml.
+    fn hunan_profile_with(from: &str, to: &str) -> Result<Profile> {
+        let mut files = hunan_files();
+        let text = String::from_utf8(files["profile.toml"].clone()).unwrap();
+        assert!(text.contains(from), "{from}");
+        files.insert(
+            "profile.toml".into(),
+            text.replacen(from, to, 1).into_bytes(),
+        );
+        Profile::from_files("t", PathBuf::from("t"), files)
     }
 }

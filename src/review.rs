@@ -277,30 +277,25 @@ fn claimed_losses(
 /// Leaves that lost points whose 实际完成值 only repeats the target.
 fn copied_actuals(facts: &FactsFile, sheet: &ScoreSheet, places: &Places, out: &mut Vec<Warning>) {
     for leaf in sheet.leaves() {
-        let (Some(detail), points) = (&leaf.leaf, lost(leaf)) else {
+        // An actual text is always the facts', so the leaf has a place.
+        let (Some(detail), Some(place)) = (&leaf.leaf, places.of(leaf)) else {
             continue;
         };
         let Some(actual) = detail.actual_text.as_deref() else {
             continue;
         };
         let target = detail.target_text.as_deref().unwrap_or(&detail.target);
-        let same = normalized(actual) == normalized(target)
-            || normalized(actual) == normalized(&detail.target);
-        if points.is_zero() || !(same || restates_a_target(actual)) {
+        let copied = [target, &detail.target]
+            .iter()
+            .any(|t| normalized(t) == normalized(actual));
+        if lost(leaf).is_zero() || !(copied || restates_a_target(actual)) {
             continue;
         }
-        let (field, line) = match places.of(leaf) {
-            Some(place) => (
-                format!("{}.actual_text", place.field),
-                place.line_of(facts, "actual_text"),
-            ),
-            None => (format!("assess.{}.actual_text", leaf.id), None),
-        };
         out.push(Warning {
-            field,
-            line,
+            field: format!("{}.actual_text", place.field),
+            line: place.line_of(facts, "actual_text"),
             message: format!(
-                "指标「{}」得分 {}（满分 {}），实际完成值「{}」却只是照抄年度指标值「{}」。请写明实际完成了多少、何时完成或做到什么程度。",
+                "指标「{}」得分 {}（满分 {}），实际完成值「{}」却只是重复年度指标值「{}」，没有写出完成情况。请写明实际完成了多少、何时完成或做到什么程度。",
                 leaf.name,
                 num::points(leaf.score),
                 num::points(leaf.weight),

@@ -198,7 +198,7 @@ fn an_actual_that_copies_its_target_while_points_were_lost() {
         Some(line_of(&text, "actual_text = \"2025年9月底前\"")),
         &[
             "指标「社保经办系统升级完成时间」得分 3.5（满分 5）",
-            "实际完成值「2025年9月底前」却只是照抄年度指标值「2025年9月底前」",
+            "实际完成值「2025年9月底前」却只是重复年度指标值「2025年9月底前」",
         ],
     );
     let quantity = example(&[(
@@ -210,7 +210,7 @@ fn an_actual_that_copies_its_target_while_points_were_lost() {
         &quantity,
         "indicators[3].actual_text",
         Some(line_of(&quantity, "actual_text = \"≥1500人次\"")),
-        &["实际完成值「≥1500人次」却只是照抄年度指标值「≥1500人次」"],
+        &["实际完成值「≥1500人次」却只是重复年度指标值「≥1500人次」"],
     );
     // 长效管理制度建设 repeats its target too, but at full marks: nothing to say.
     let example = read("data/example.toml");
