@@ -89,6 +89,9 @@ pub struct UnitMeasures<'a> {
     pub measures: &'a [Measure],
 }
 
+/// Most other units a shared measure's warning names.
+const NAMED_COPIES: usize = 3;
+
 /// Measures two units of a batch both wrote (the same text, whitespace
 /// aside): one warning on each, naming the other unit. The warnings come
 /// back per unit, in the order given.
@@ -117,12 +120,16 @@ pub fn shared_measures(units: &[UnitMeasures]) -> Vec<Vec<Warning>> {
             if others.is_empty() {
                 continue;
             }
+            // A batch of many copies names a few, not every one to every one.
+            let named = match others.len() {
+                n if n <= NAMED_COPIES => others.join("、"),
+                n => format!("{}等 {n} 处", others[..NAMED_COPIES].join("、")),
+            };
             out[u].push(Warning {
                 field: m.field.clone(),
                 line: m.line,
                 message: format!(
-                    "改进措施与{}的完全相同。措施应针对本单位自己的问题来写：请写明本单位具体做什么、由谁负责、何时完成。",
-                    others.join("、")
+                    "改进措施与{named}的完全相同。措施应针对本单位自己的问题来写：请写明本单位具体做什么、由谁负责、何时完成。"
                 ),
             });
         }
@@ -592,6 +599,31 @@ mod tests {
                 .contains("「甲局」（a.toml 的 problems[1].measure）")
         );
         assert!(shared[2].is_empty());
+    }
+
+    #[test]
+    fn many_copies_name_a_few() {
+        let same = [Measure {
+            field: "problems[1].measure".into(),
+            line: None,
+            text: "按月调度".into(),
+        }];
+        let names: Vec<String> = (1..=6).map(|i| format!("{i}局")).collect();
+        let units: Vec<UnitMeasures> = names
+            .iter()
+            .map(|n| UnitMeasures {
+                unit: n,
+                facts: Path::new("x.toml"),
+                measures: &same,
+            })
+            .collect();
+        let shared = shared_measures(&units);
+        let message = &shared[0][0].message;
+        assert!(
+            message.contains("「4局」（x.toml 的 problems[1].measure）等 5 处"),
+            "{message}"
+        );
+        assert!(!message.contains("5局"), "{message}");
     }
 
     #[test]
