@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, mpsc};
 
+use crate::check::{self, Warning};
 use crate::display;
 use crate::error::{Error, NameClash, Result};
 use crate::export::csv_cell;
@@ -19,6 +20,7 @@ use crate::pipeline;
 use crate::profile::{self, Profile};
 use crate::render::{self, RenderInput};
 use crate::report::{Block, Meta, ReportData, Section, Table};
+use crate::review::{self, Measure, UnitMeasures};
 use crate::sandbox::{Guard, Limits};
 use crate::scoring::{ScoreSheet, Scored};
 
@@ -64,6 +66,11 @@ pub struct Rendered {
     pub pdf: PathBuf,
     pub meta: Meta,
     pub sheet: ScoreSheet,
+    /// What `check` would warn about this unit, and measures it shares
+    /// with other units of the batch.
+    pub warnings: Vec<Warning>,
+    /// The measures the unit wrote, compared across the batch.
+    measures: Vec<Measure>,
 }
 
 impl Rendered {
@@ -116,7 +123,7 @@ pub fn run(opts: &Options, on_event: &mut dyn FnMut(Event)) -> Result<Outcome> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .clamp(1, jobs.len().max(1));
 
-    let units = render_all(
+    let mut units = render_all(
         &jobs,
         &profiles,
         threads,
@@ -125,6 +132,7 @@ pub fn run(opts: &Options, on_event: &mut dyn FnMut(Event)) -> Result<Outcome> {
         on_event,
     );
     on_event(Event::UnitsDone);
+    warn_shared_measures(&mut units);
 
     let done: Vec<&Rendered> = units
         .iter()
@@ -369,12 +377,42 @@ fn render_unit(
     output::check(&format, &facts.path, &profile)?;
     let guard = Guard::new(&pipeline::profile_name(profiles.flag, &facts), limits);
     let report = pipeline::build_guarded(&profile, &facts, None, guard.as_ref())?;
+    let warnings = check::all(&facts, &profile, &report.sheet)?;
     output::write(&report, &profile, &facts, format)?;
     Ok(Rendered {
         pdf: pdf.clone(),
         meta: report.data.meta,
         sheet: report.sheet,
+        warnings,
+        measures: review::measures(&facts),
     })
+}
+
+/// Adds to each rendered unit a warning for every measure another unit
+/// wrote too: a reviewer reading the batch sees the copy.
+fn warn_shared_measures(units: &mut [Unit]) {
+    let compared: Vec<(usize, UnitMeasures)> = units
+        .iter()
+        .enumerate()
+        .filter_map(|(i, u)| {
+            let done = u.result.as_ref().ok()?;
+            Some((
+                i,
+                UnitMeasures {
+                    unit: &done.meta.unit,
+                    facts: &u.facts,
+                    measures: &done.measures,
+                },
+            ))
+        })
+        .collect();
+    let (indexes, compared): (Vec<usize>, Vec<UnitMeasures>) = compared.into_iter().unzip();
+    let shared = review::shared_measures(&compared);
+    for (i, warnings) in indexes.into_iter().zip(shared) {
+        if let Ok(done) = &mut units[i].result {
+            done.warnings.extend(warnings);
+        }
+    }
 }
 
 /// The 汇总表: one row per rendered unit, best total first, every figure

@@ -1,19 +1,25 @@
 //! Consistency warnings: facts that are each valid but disagree with each
 //! other. They do not stop a report; `zpbg check --strict` treats them as
-//! failures.
+//! failures. [`all`] adds a reviewer's warnings (`review`) to these.
 
 use std::fmt;
 
 use rust_decimal::Decimal;
 
+use crate::error::Result;
 use crate::facts::{FactsFile, ThreePublicItem};
 use crate::figures::Figures;
 use crate::num;
+use crate::profile::Profile;
+use crate::review;
+use crate::scoring::ScoreSheet;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
     /// Dotted path of the field to look at.
     pub field: String,
+    /// Its line in the facts file, when the facts give one.
+    pub line: Option<usize>,
     pub message: String,
 }
 
@@ -23,13 +29,24 @@ impl fmt::Display for Warning {
     }
 }
 
-pub fn warnings(facts: &FactsFile, figures: &Figures) -> Vec<Warning> {
+/// Every warning `check` gives: these consistency checks, then what a
+/// reviewer would send back. An `Err` is a problem's `indicators` naming
+/// no indicator of the score sheet.
+pub fn all(facts: &FactsFile, profile: &Profile, sheet: &ScoreSheet) -> Result<Vec<Warning>> {
+    let figures = Figures::compute(facts, &profile.figures);
+    let mut out = warnings(facts, &figures);
+    out.extend(review::warnings(facts, profile, &figures, sheet)?);
+    Ok(out)
+}
+
+fn warnings(facts: &FactsFile, figures: &Figures) -> Vec<Warning> {
     let f = &facts.data;
     let m = &f.money;
     let mut out = Vec::new();
     let mut warn = |field: &str, message: String| {
         out.push(Warning {
             field: field.to_string(),
+            line: None,
             message,
         })
     };

@@ -51,6 +51,9 @@ adjustments = 80.00                        # 本年追加预算（万元）
 carryover_end = 25.00                      # 年末结转结余（万元）
 basic.personnel = { budget = 700.00, actual = 705.00 }   # 人员经费：年初预算、全年执行（万元）
 basic.public = { budget = 100.00, actual = 96.00 }       # 公用经费：年初预算、全年执行（万元）
+# adjustment_reason = "……"                # 全年预算较年初预算调整的原因（调整幅度较大时 check 要求填写）
+# underspend_reason = "……"                # 预算执行率未达 100% 的原因（未达时 check 要求填写）
+# carryover_reason = "……"                 # 年末结转结余是哪些资金、为什么结转（有结转结余时 check 要求填写）
 
 [[projects]]                               # 项目支出，每个项目一节
 name = "业务工作专项经费"                  # 项目名称

@@ -23,6 +23,7 @@ pub mod problems;
 pub mod profile;
 pub mod render;
 pub mod report;
+pub mod review;
 pub mod rule;
 pub mod sandbox;
 pub mod scoring;

@@ -187,8 +187,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let guard = Guard::new(&name, limits.limits());
             let report = pipeline::build_guarded(&profile, &facts, None, guard.as_ref())?;
             pipeline::verify(&report, &profile, &facts)?;
+            let warnings = print_warnings(&facts, &profile, &report.sheet)?;
             let sheet = report.sheet;
-            let warnings = print_warnings(&facts, &profile);
             if warnings > 0 {
                 eprintln!("{}：{warnings} 条警告。", facts.path.display());
                 return Ok(ExitCode::from(if strict { 1 } else { 0 }));
@@ -267,6 +267,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 &mut |event| progress.show(event),
             )?;
             let failed = outcome.failed();
+            let mut warnings = 0;
+            for unit in &outcome.units {
+                if let Ok(done) = &unit.result {
+                    for w in &done.warnings {
+                        print_warning(&unit.facts, w);
+                    }
+                    warnings += done.warnings.len();
+                }
+            }
+            if warnings > 0 {
+                eprintln!("共 {warnings} 条警告（见上）。");
+            }
             match &outcome.summary {
                 None => eprintln!("没有生成任何报告，未写汇总表。"),
                 Some(files) => eprintln!(
@@ -326,7 +338,7 @@ fn generate(args: &Gen) -> Result<()> {
     output::check(&target.format(args, sink), &facts.path, &profile)?;
     let guard = Guard::new(&name, args.limits);
     let report = pipeline::build_guarded(&profile, &facts, args.section, guard.as_ref())?;
-    print_warnings(&facts, &profile);
+    print_warnings(&facts, &profile, &report.sheet)?;
     let stdout = &mut std::io::stdout().lock();
     output::write(&report, &profile, &facts, target.format(args, stdout))?;
     match &target {
@@ -386,14 +398,22 @@ fn clean_up_on_signals() {
     });
 }
 
-/// Prints the consistency warnings to stderr and returns how many there were.
-fn print_warnings(facts: &FactsFile, profile: &Profile) -> usize {
-    let figures = zpbg::figures::Figures::compute(facts, &profile.figures);
-    let warnings = zpbg::check::warnings(facts, &figures);
+/// Prints the consistency and review warnings to stderr and returns how
+/// many there were.
+fn print_warnings(facts: &FactsFile, profile: &Profile, sheet: &ScoreSheet) -> Result<usize> {
+    let warnings = zpbg::check::all(facts, profile, sheet)?;
     for w in &warnings {
-        eprintln!("警告：{}：{w}", facts.path.display());
+        print_warning(&facts.path, w);
     }
-    warnings.len()
+    Ok(warnings.len())
+}
+
+/// 「警告：file:line：字段 …」, the line when the facts give one.
+fn print_warning(file: &Path, warning: &zpbg::check::Warning) {
+    match warning.line {
+        Some(line) => eprintln!("警告：{}:{line}：{warning}", file.display()),
+        None => eprintln!("警告：{}：{warning}", file.display()),
+    }
 }
 
 /// What `score` needs: the facts, their profile and the scores.

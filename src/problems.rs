@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 
 use crate::error::{Error, Result};
 use crate::facts::{FactsFile, Problem};
+use crate::numbers::offset_of_record;
 use crate::scoring::{ScoreSheet, Scored};
 
 /// One problem with the leaves it names, in the order the unit wrote them.
@@ -34,7 +35,8 @@ pub fn lost(leaf: &Scored) -> Decimal {
 }
 
 /// Resolves every problem's `indicators` by leaf id or by name. A name that
-/// matches no leaf, or several, is an error naming the problem's line.
+/// matches no leaf, or several, or a leaf named twice in one problem (its
+/// lost points would count twice) is an error naming the line.
 pub fn resolve<'a>(facts: &'a FactsFile, sheet: &'a ScoreSheet) -> Result<Vec<Explained<'a>>> {
     let leaves = sheet.leaves();
     facts
@@ -45,18 +47,25 @@ pub fn resolve<'a>(facts: &'a FactsFile, sheet: &'a ScoreSheet) -> Result<Vec<Ex
         .map(|(i, spanned)| {
             let problem = spanned.get_ref();
             let offset = spanned.span().start;
-            let indicators = problem
-                .indicators
-                .iter()
-                .map(|wanted| {
-                    find(&leaves, wanted).map_err(|message| Error::Fact {
-                        location: Some(facts.location(offset)),
-                        file: facts.path.clone(),
-                        field: format!("problems[{}].indicators", i + 1),
-                        message,
-                    })
-                })
-                .collect::<Result<_>>()?;
+            let error = |message| Error::Fact {
+                location: Some(facts.location(
+                    offset_of_record(&facts.text, &["problems"], i, "indicators").unwrap_or(offset),
+                )),
+                file: facts.path.clone(),
+                field: format!("problems[{}].indicators", i + 1),
+                message,
+            };
+            let mut indicators: Vec<&Scored> = Vec::new();
+            for wanted in &problem.indicators {
+                let leaf = find(&leaves, wanted).map_err(error)?;
+                if indicators.iter().any(|l| l.id == leaf.id) {
+                    return Err(error(format!(
+                        "指标「{}」（{}）写了两次；每个指标只写一次。",
+                        leaf.name, leaf.id
+                    )));
+                }
+                indicators.push(leaf);
+            }
             Ok(Explained {
                 problem,
                 offset,
@@ -138,5 +147,19 @@ mod tests {
         let err = resolve(&facts, &sheet).unwrap_err().to_string();
         assert!(err.contains("problems[1].indicators"), "{err}");
         assert!(err.contains("「不存在」"), "{err}");
+        let line = facts.text[..facts.text.find("[\"不存在\"]").unwrap()]
+            .lines()
+            .count();
+        assert!(err.contains(&format!("f.toml:{line}:")), "{err}");
+    }
+
+    #[test]
+    fn an_indicator_named_twice_is_refused() {
+        let facts = example(
+            "[[problems]]\nproblem = \"p\"\ncause = \"c\"\nindicators = [\"budget\", \"预算执行率\"]\n",
+        );
+        let sheet = sheet_of(&facts);
+        let err = resolve(&facts, &sheet).unwrap_err().to_string();
+        assert!(err.contains("「预算执行率」（budget）写了两次"), "{err}");
     }
 }

@@ -40,6 +40,8 @@ struct ProfileToml {
     text: Vec<TextSpec>,
     #[serde(default)]
     tables: Vec<TableSpec>,
+    #[serde(default)]
+    review: Review,
 }
 
 /// A derived figure as `[[figures]]` declares it.
@@ -65,6 +67,33 @@ const MAX_FIGURE_DECIMALS: u32 = 10;
 /// Most figures a profile may declare. Ordering them walks from a figure
 /// into the figures it reads, so this bounds how deep that goes.
 const MAX_FIGURES: usize = 256;
+
+/// What `check` holds a unit to, as a bureau's reviewer would (`[review]`),
+/// and the sentences the report falls back on when the unit gives nothing;
+/// the narrative prints them and `check` warns when they are used.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Review {
+    /// 预算调整率 (percent, either way) above which the facts must say why
+    /// the budget changed (`money.adjustment_reason`).
+    pub adjustment_threshold: Decimal,
+    /// 存在的问题 when the facts name no problem.
+    pub fallback_problem: String,
+    /// 改进措施 when the facts name no problem, or a problem has no measure.
+    pub fallback_measure: String,
+}
+
+impl Default for Review {
+    fn default() -> Self {
+        Review {
+            adjustment_threshold: Decimal::from(20),
+            fallback_problem: "经自评，本年度各项绩效指标均达到年度目标，未发现需要专门说明的问题。"
+                .into(),
+            fallback_measure: "继续坚持预算绩效管理常态化，加强预算执行监控和绩效目标跟踪，进一步提高财政资金使用效益。"
+                .into(),
+        }
+    }
+}
 
 /// A free text block a facts file may carry under `[text]`.
 #[derive(Debug, Clone, Deserialize)]
@@ -211,6 +240,7 @@ pub struct Profile {
     pub text: Vec<TextSpec>,
     /// Tables the facts may fill, in declared order.
     pub tables: Vec<TableSpec>,
+    pub review: Review,
     pub framework: Framework,
     /// The figures the profile derives itself, after the built-in ones.
     pub figures: Vec<Declared>,
@@ -347,6 +377,7 @@ impl Profile {
             sections: manifest.sections,
             text: manifest.text,
             tables: manifest.tables,
+            review: manifest.review,
             framework,
             figures,
             templates,
@@ -606,7 +637,8 @@ fn check_rule_figures(framework: &Framework, declared: &[Declared]) -> Result<()
 }
 
 /// The declared text blocks and tables must be unambiguous: unique names,
-/// no table named like a built-in one, a group column only first.
+/// no table named like a built-in one, a group column only first; the
+/// review's threshold is not negative and its fallbacks say something.
 fn check_declarations(manifest: &ProfileToml) -> std::result::Result<(), String> {
     fn duplicate<'a>(names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
         let mut names: Vec<&str> = names.collect();
@@ -618,6 +650,23 @@ fn check_declarations(manifest: &ProfileToml) -> std::result::Result<(), String>
     }
     if let Some(dup) = duplicate(manifest.tables.iter().map(|t| t.id.as_str())) {
         return Err(format!("表格 id「{dup}」重复。"));
+    }
+    let review = &manifest.review;
+    if review.adjustment_threshold.is_sign_negative() {
+        return Err(format!(
+            "[review] 的 adjustment_threshold 为 {}，应为不小于 0 的百分数（如 20）。",
+            review.adjustment_threshold
+        ));
+    }
+    for (key, text) in [
+        ("fallback_problem", &review.fallback_problem),
+        ("fallback_measure", &review.fallback_measure),
+    ] {
+        if text.trim().is_empty() {
+            return Err(format!(
+                "[review] 的 {key} 为空；请写一句单位未填写时报告印出的话，或删去该项用内置的句子。"
+            ));
+        }
     }
     for table in &manifest.tables {
         if BUILTIN_TABLES.contains(&table.id.as_str()) {
@@ -757,16 +806,21 @@ mod tests {
         }
     }
 
-    /// hunan-2024 with `figures` appended to its profile.toml and `from`
-    /// replaced by `to` in its framework.
-    fn hunan_with(figures: &str, from: &str, to: &str) -> Result<Profile> {
-        let mut files: BTreeMap<String, Vec<u8>> = builtin::FILES
+    /// The files of hunan-2024, by their paths inside it.
+    fn hunan_files() -> BTreeMap<String, Vec<u8>> {
+        builtin::FILES
             .iter()
             .filter_map(|(path, bytes)| {
                 let rel = path.strip_prefix("hunan-2024/")?;
                 Some((rel.to_string(), bytes.to_vec()))
             })
-            .collect();
+            .collect()
+    }
+
+    /// hunan-2024 with `figures` appended to its profile.toml and `from`
+    /// replaced by `to` in its framework.
+    fn hunan_with(figures: &str, from: &str, to: &str) -> Result<Profile> {
+        let mut files = hunan_files();
         let edit =
             |files: &mut BTreeMap<String, Vec<u8>>, name: &str, f: &dyn Fn(String) -> String| {
                 let text = String::from_utf8(files[name].clone()).unwrap();
@@ -890,5 +944,45 @@ expr = "actual_total / staff_actual"
     fn unknown_profile_lists_builtins() {
         let msg = Profile::resolve("no-such-profile").unwrap_err().to_string();
         assert!(msg.contains("hunan-2024"), "{msg}");
+    }
+
+    #[test]
+    fn review_settings_default_and_are_checked() {
+        let hunan = Profile::builtin("hunan-2024").unwrap();
+        assert_eq!(hunan.review.adjustment_threshold, Decimal::from(20));
+        assert!(hunan.review.fallback_problem.starts_with("经自评"));
+        // A profile without [review] gets the built-in sentences.
+        let jiangxi = Profile::from_dir(Path::new("tests/fixtures/jiangxi-2025")).unwrap();
+        let default = Review::default();
+        assert_eq!(jiangxi.review.fallback_measure, default.fallback_measure);
+        assert_eq!(jiangxi.review.adjustment_threshold, Decimal::from(20));
+        for (from, to, words) in [
+            (
+                "adjustment_threshold = 20",
+                "adjustment_threshold = -5",
+                "adjustment_threshold 为 -5",
+            ),
+            (
+                "fallback_measure = \"",
+                "fallback_measure = \" \"\n# \"",
+                "fallback_measure 为空",
+            ),
+            ("adjustment_threshold", "threshold", "threshold"),
+        ] {
+            let msg = hunan_profile_with(from, to).unwrap_err().to_string();
+            assert!(msg.contains(words), "{msg}");
+        }
+    }
+
+    /// hunan-2024 with `from` replaced by `to` in its profile.toml.
+    fn hunan_profile_with(from: &str, to: &str) -> Result<Profile> {
+        let mut files = hunan_files();
+        let text = String::from_utf8(files["profile.toml"].clone()).unwrap();
+        assert!(text.contains(from), "{from}");
+        files.insert(
+            "profile.toml".into(),
+            text.replacen(from, to, 1).into_bytes(),
+        );
+        Profile::from_files("t", PathBuf::from("t"), files)
     }
 }

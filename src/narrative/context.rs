@@ -83,9 +83,17 @@ struct View<'a> {
     /// The declared text blocks in declared order, with their titles.
     text_blocks: Vec<TextBlockView<'a>>,
     problems: Vec<ProblemItem>,
+    /// The profile's `[review]` sentences printed when the unit gives none.
+    review: ReviewView<'a>,
     /// One per base leaf that lost points, in tree order.
     deductions: Vec<DeductionView>,
     score: ScoreView<'a>,
+}
+
+#[derive(Serialize)]
+struct ReviewView<'a> {
+    fallback_problem: &'a str,
+    fallback_measure: &'a str,
 }
 
 #[derive(Serialize)]
@@ -353,6 +361,10 @@ impl<'a> View<'a> {
                 })
                 .collect(),
             problems: problems(&problems::resolve(file, sheet)?),
+            review: ReviewView {
+                fallback_problem: &profile.review.fallback_problem,
+                fallback_measure: &profile.review.fallback_measure,
+            },
             deductions: deductions(sheet),
             score: ScoreView::new(&profile.framework, sheet),
         })

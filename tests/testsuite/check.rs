@@ -37,16 +37,20 @@ fn assert_error(name: &str, facts: &str, field: &str) -> String {
 
 #[test]
 fn clean_files_pass() {
+    let out = check("clean", &read("data/example.toml"), &["--strict"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("检查通过"));
+    // The reference reports are consistent, but a reviewer would send them
+    // back (see tests/testsuite/review.rs): they pass without --strict.
     for facts in [
-        "data/example.toml",
         "tests/fixtures/ref000.toml",
         "tests/fixtures/ref001.toml",
         "tests/fixtures/ref002.toml",
     ] {
-        let text = read(facts);
-        let out = check("clean", &text, &["--strict"]);
-        assert_eq!(out.status.code(), Some(0), "{facts}: {}", stderr(&out));
-        assert!(stderr(&out).contains("检查通过"));
+        let out = check("reference", &read(facts), &[]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(0), "{facts}: {err}");
+        assert!(!err.contains("错误"), "{facts}: {err}");
     }
 }
 
@@ -210,8 +214,15 @@ fn init_for_every_profile_checks_and_renders() {
         // init never overwrites an existing file.
         let again = zpbg(&["init", "--profile", profile, "-o", facts]);
         assert_eq!(again.status.code(), Some(2));
-        let out = zpbg(&["check", facts, "--strict"]);
+        // It checks; a reviewer would still ask for its problems and
+        // reasons, which only the unit can write (warnings, not errors).
+        let out = zpbg(&["check", facts]);
         assert_eq!(out.status.code(), Some(0), "{profile}: {}", stderr(&out));
+        assert!(
+            !stderr(&out).contains("错误"),
+            "{profile}: {}",
+            stderr(&out)
+        );
         let pdf = dir.join(format!("{profile}.pdf"));
         let out = zpbg(&["gen", facts, "-o", pdf.to_str().unwrap()]);
         assert!(out.status.success(), "{profile}: {}", stderr(&out));

@@ -270,7 +270,7 @@ fn a_clean_year_with_no_text_still_reads_sensibly() {
     gen_pdf(&path, &pdf);
     let text = pdf_text(&pdf);
     assert_has(&text, "自评得分100分，等级为“优”");
-    assert_has(&text, "八、其他需要说明的情况 无。");
+    assert_has(&text, "十、其他需要说明的情况 无。");
 }
 
 #[test]

@@ -17,4 +17,5 @@ mod hostile_input;
 mod injection;
 mod new_province;
 mod outline;
+mod review;
 mod templates;

@@ -2,6 +2,8 @@
 //! chapters and its annex list, a budget chapter that explains the money, and
 //! problems and measures in the unit's own words.
 
+use std::sync::OnceLock;
+
 use crate::harness::{assert_ok, pdf_text, read, root, scratch, squash, zpbg};
 
 const CHAPTERS: [&str; 10] = [
@@ -17,24 +19,28 @@ const CHAPTERS: [&str; 10] = [
     "十、其他需要说明的情况",
 ];
 
-/// The report's body (after the table of contents), squashed.
-fn example_body() -> String {
-    let dir = scratch("example");
-    let pdf = dir.join("r.pdf");
-    let facts = root().join("data/example.toml");
-    assert_ok(&zpbg(&[
-        "gen",
-        facts.to_str().unwrap(),
-        "-o",
-        pdf.to_str().unwrap(),
-    ]));
-    let text = pdf_text(&pdf);
-    // The contents list the chapters too: read from the last chapter's
-    // entry in the contents onwards.
-    let start = text
-        .find(CHAPTERS[9])
-        .expect("the contents list chapter 十");
-    text[start + CHAPTERS[9].len()..].to_string()
+/// The report's body (after the table of contents), squashed; rendered
+/// once for all the tests that read it.
+fn example_body() -> &'static str {
+    static BODY: OnceLock<String> = OnceLock::new();
+    BODY.get_or_init(|| {
+        let dir = scratch("example");
+        let pdf = dir.join("r.pdf");
+        let facts = root().join("data/example.toml");
+        assert_ok(&zpbg(&[
+            "gen",
+            facts.to_str().unwrap(),
+            "-o",
+            pdf.to_str().unwrap(),
+        ]));
+        let text = pdf_text(&pdf);
+        // The contents list the chapters too: read from the last chapter's
+        // entry in the contents onwards.
+        let start = text
+            .find(CHAPTERS[9])
+            .expect("the contents list chapter 十");
+        text[start + CHAPTERS[9].len()..].to_string()
+    })
 }
 
 /// `--section ID` of `facts` (TOML text), as plain text.
@@ -138,9 +144,9 @@ fn the_problems_chapter_is_the_units_own_words() {
     let text = squash(&section(&example(), "problems"));
     let facts: toml::Table = example().parse().unwrap();
     let problems = facts["problems"].as_array().unwrap();
-    assert_eq!(problems.len(), 4);
+    assert_eq!(problems.len(), 5);
     for (i, p) in problems.iter().enumerate() {
-        let number = ["一", "二", "三", "四"][i];
+        let number = ["一", "二", "三", "四", "五"][i];
         let statement = p["problem"].as_str().unwrap();
         let cause = p["cause"].as_str().unwrap();
         assert!(
@@ -158,7 +164,7 @@ fn each_measure_answers_its_problem() {
     let text = squash(&section(&example(), "measures"));
     let facts: toml::Table = example().parse().unwrap();
     for (i, p) in facts["problems"].as_array().unwrap().iter().enumerate() {
-        let number = ["一", "二", "三", "四"][i];
+        let number = ["一", "二", "三", "四", "五"][i];
         let expected = format!(
             "（{number}）针对{}的问题：{}",
             p["problem"].as_str().unwrap(),
