@@ -612,6 +612,7 @@ impl Summary {
                 blocks,
             }],
             annex: None,
+            basic_data: None,
         };
         Ok(render::render_pdf(&RenderInput {
             files: &profile::lib_files(),

@@ -137,7 +137,7 @@ impl ColumnType {
 
 /// Tables `::table` builds from the score sheet and figures; a profile's own
 /// table may not take one of these names.
-pub const BUILTIN_TABLES: &[&str] = &["first_level", "indicators", "basic_data"];
+pub const BUILTIN_TABLES: &[&str] = &["first_level", "indicators"];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -169,6 +169,13 @@ pub struct AnnexSpec {
 pub struct AnnexPart {
     pub label: String,
     pub title: String,
+}
+
+impl AnnexPart {
+    /// The title for a unit and year.
+    pub fn title_for(&self, year: i32, unit: &str) -> String {
+        fill_pattern(&self.title, year, unit)
+    }
 }
 
 /// The 项目支出绩效自评表 annex.
