@@ -635,6 +635,21 @@ impl FactsFile {
         }
         self.validate_numbers()?;
         self.validate_report()?;
+        // A blank name would print as a row without a label in the 基础数据表.
+        let m = &f.money;
+        let names = (m.public_items.iter().enumerate())
+            .map(|(i, item)| ("public_items", "name", i, &item.name));
+        let categories = (m.previous_projects.iter().enumerate())
+            .map(|(i, p)| ("previous_projects", "category", i, &p.category));
+        for (list, key, i, name) in names.chain(categories) {
+            if name.trim().is_empty() {
+                return Err(self.fact_error(
+                    numbers::offset_of_record(&self.text, &["money", list], i, key),
+                    &format!("money.{list}[{}].{key}", i + 1),
+                    "名称不能为空；请填写，或删去这一项。".into(),
+                ));
+            }
+        }
         if let Some(s) = &f.staffing
             && !s.categories.is_empty()
         {
@@ -1034,6 +1049,19 @@ rule = {{ kind = "weight_times_rate", figure = "{figure}" }}
                 "{msg}"
             );
         }
+    }
+
+    #[test]
+    fn a_blank_public_item_name_is_refused_with_its_line() {
+        let text = format!(
+            "{MINIMAL}[[money.public_items]]\nname = \"办公费\"\nbudget = 1\nactual = 1\n\
+             [[money.public_items]]\nname = \" \"\nbudget = 1\nactual = 1\n"
+        );
+        let msg = FactsFile::parse(Path::new("t.toml"), text)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("money.public_items[2].name"), "{msg}");
+        assert!(msg.contains("t.toml:18:"), "{msg}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::process::Command;
 
 use rust_decimal::Decimal;
 
@@ -167,6 +168,27 @@ fn the_example_table_prints_the_facts() {
     assert!(text.contains("填表人：王某某"));
     assert!(text.contains("联系电话：0000-1234567"));
     assert!(text.contains("单位负责人签字"));
+}
+
+#[test]
+fn the_example_table_keeps_to_one_page_with_its_signature() {
+    let dir = scratch("one-page");
+    let pdf = dir.join("out.pdf");
+    generate(&root().join("data/example.toml"), &pdf, None);
+    let out = Command::new("pdftotext")
+        .args(["-raw", pdf.to_str().unwrap(), "-"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    // pdftotext ends each page with a form feed.
+    let page = text
+        .split('\u{c}')
+        .map(squash)
+        .find(|p| p.starts_with("附件12025年度部门整体支出绩效评价基础数据表"))
+        .expect("a page with the table");
+    assert!(page.contains("财政供养人员情况"), "{page}");
+    assert!(page.contains("厉行节约保障措施"), "{page}");
+    assert!(page.contains("单位负责人签字"), "{page}");
 }
 
 #[test]
