@@ -112,7 +112,7 @@ pub fn build(
 
 /// 上年决算数, 本年预算数 and 本年决算数 of one row, rounded as printed;
 /// `None` where the facts do not say.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default)]
 struct Amounts {
     previous: Option<Decimal>,
     budget: Option<Decimal>,
@@ -150,7 +150,7 @@ impl Amounts {
 }
 
 /// One row before printing: its name, how far it is indented, its amounts.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 struct Row {
     name: String,
     indent: u8,

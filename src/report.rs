@@ -189,7 +189,7 @@ pub struct BasicDataMoney {
     pub rows: Vec<BasicDataRow>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct BasicDataRow {
     /// Already numbered as the form does: 「一、部门基本支出」, 「其中：1.办公费」.
     pub name: String,
