@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 use crate::display;
-use crate::facts::FactsFile;
+use crate::facts::{Facts, FactsFile};
 use crate::figures::Figures;
 use crate::num;
 use crate::profile::Profile;
@@ -116,19 +116,7 @@ pub fn build(
         })
         .collect();
 
-    let mut footer = Vec::new();
-    let mut signed = Vec::new();
-    if let Some(p) = &f.report.preparer {
-        signed.push(format!("填表人：{p}"));
-    }
-    if let Some(date) = date {
-        signed.push(format!("填报日期：{}", date.format("%Y.%-m.%-d")));
-    }
-    if let Some(phone) = &f.report.phone {
-        signed.push(format!("联系电话：{phone}"));
-    }
-    signed.push("单位负责人签字：".into());
-    footer.push(signed.join("　　"));
+    let footer = vec![signature(f, date).join("　　")];
 
     Annex {
         label: profile.annex.label.clone(),
@@ -159,6 +147,23 @@ pub fn build(
         grade: sheet.grade.clone(),
         footer,
     }
+}
+
+/// The parts of the line every annex table ends with: 填表人, 填报日期,
+/// 联系电话 as the facts give them, and room for 单位负责人签字.
+pub fn signature(f: &Facts, date: Option<NaiveDate>) -> Vec<String> {
+    let mut signed = Vec::new();
+    if let Some(p) = &f.report.preparer {
+        signed.push(format!("填表人：{p}"));
+    }
+    if let Some(date) = date {
+        signed.push(format!("填报日期：{}", date.format("%Y.%-m.%-d")));
+    }
+    if let Some(phone) = &f.report.phone {
+        signed.push(format!("联系电话：{phone}"));
+    }
+    signed.push("单位负责人签字：".into());
+    signed
 }
 
 fn collect<'a>(

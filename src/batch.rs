@@ -650,6 +650,7 @@ impl Summary {
                 blocks,
             }],
             annex: None,
+            basic_data: None,
         };
         Ok(render::render_pdf(&RenderInput {
             files: &profile::lib_files(),

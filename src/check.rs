@@ -117,6 +117,45 @@ fn warnings(facts: &FactsFile, figures: &Figures) -> Vec<Warning> {
             }
         }
     }
+    // 公用经费's items are part of it, so together they cannot exceed it.
+    if let Some(public) = m.basic.as_ref().map(|b| b.public)
+        && !m.public_items.is_empty()
+    {
+        let items = &m.public_items;
+        for (label, field, whole, parts) in [
+            (
+                "上年决算数",
+                "previous",
+                public.previous,
+                items.iter().map(|i| i.previous).sum::<Option<Decimal>>(),
+            ),
+            (
+                "预算数",
+                "budget",
+                Some(public.budget),
+                Some(items.iter().map(|i| i.budget).sum()),
+            ),
+            (
+                "决算数",
+                "actual",
+                Some(public.actual),
+                Some(items.iter().map(|i| i.actual).sum()),
+            ),
+        ] {
+            if let (Some(whole), Some(parts)) = (whole, parts)
+                && parts > whole
+            {
+                warn(
+                    &format!("money.public_items.{field}"),
+                    format!(
+                        "公用经费各明细项{label}之和为 {}，超过公用经费{label} {}；明细项是公用经费的一部分，请核对。",
+                        money(parts),
+                        money(whole)
+                    ),
+                );
+            }
+        }
+    }
     if let (Some(actual), Some(establishment)) =
         (figure("staff_actual"), figure("staff_establishment"))
         && actual > establishment

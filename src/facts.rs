@@ -152,6 +152,35 @@ pub struct Money {
     pub state_capital: Option<OtherBudget>,
     /// 社会保险基金预算支出, when the unit has any.
     pub social_insurance: Option<OtherBudget>,
+    /// 公用经费 by item (办公费, 水电费, 差旅费, 会议费, 培训费, …), for the
+    /// 基础数据表; together they are part of `basic.public`.
+    #[serde(default)]
+    pub public_items: Vec<PublicItem>,
+    /// 上年项目支出决算数 by 项目类别, for the 基础数据表; a category matches
+    /// the `category` of this year's projects (「其他」 for projects without).
+    #[serde(default)]
+    pub previous_projects: Vec<CategoryAmount>,
+}
+
+/// One item of 公用经费, e.g. 办公费.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublicItem {
+    pub name: String,
+    /// 上年决算数.
+    pub previous: Option<Decimal>,
+    /// 本年预算数.
+    pub budget: Decimal,
+    /// 本年决算数.
+    pub actual: Decimal,
+}
+
+/// An amount for one 项目类别.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryAmount {
+    pub category: String,
+    pub amount: Decimal,
 }
 
 /// A budget outside the general public budget (政府性基金, 国有资本经营,
@@ -174,11 +203,16 @@ pub struct Basic {
     pub personnel: BudgetActual,
     /// 公用经费 (商品和服务支出).
     pub public: BudgetActual,
+    /// 基本支出预算调整数: 全年预算 less 年初预算 of 基本支出, negative when
+    /// cut; for the 基础数据表.
+    pub adjustment: Option<Decimal>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct BudgetActual {
+    /// 上年决算数; needed only by the 基础数据表.
+    pub previous: Option<Decimal>,
     /// 年初预算数.
     pub budget: Decimal,
     /// 全年执行数.
@@ -601,6 +635,21 @@ impl FactsFile {
         }
         self.validate_numbers()?;
         self.validate_report()?;
+        // A blank name would print as a row without a label in the 基础数据表.
+        let m = &f.money;
+        let names = (m.public_items.iter().enumerate())
+            .map(|(i, item)| ("public_items", "name", i, &item.name));
+        let categories = (m.previous_projects.iter().enumerate())
+            .map(|(i, p)| ("previous_projects", "category", i, &p.category));
+        for (list, key, i, name) in names.chain(categories) {
+            if name.trim().is_empty() {
+                return Err(self.fact_error(
+                    numbers::offset_of_record(&self.text, &["money", list], i, key),
+                    &format!("money.{list}[{}].{key}", i + 1),
+                    "名称不能为空；请填写，或删去这一项。".into(),
+                ));
+            }
+        }
         if let Some(s) = &f.staffing
             && !s.categories.is_empty()
         {
@@ -778,6 +827,23 @@ impl FactsFile {
             out.push(("money.basic.personnel.actual".into(), b.personnel.actual));
             out.push(("money.basic.public.budget".into(), b.public.budget));
             out.push(("money.basic.public.actual".into(), b.public.actual));
+            for (key, part) in [("personnel", &b.personnel), ("public", &b.public)] {
+                if let Some(previous) = part.previous {
+                    out.push((format!("money.basic.{key}.previous"), previous));
+                }
+            }
+        }
+        for (i, item) in m.public_items.iter().enumerate() {
+            let field = |key| format!("money.public_items[{}].{key}", i + 1);
+            out.extend(item.previous.map(|v| (field("previous"), v)));
+            out.push((field("budget"), item.budget));
+            out.push((field("actual"), item.actual));
+        }
+        for (i, p) in m.previous_projects.iter().enumerate() {
+            out.push((
+                format!("money.previous_projects[{}].amount", i + 1),
+                p.amount,
+            ));
         }
         out.extend(
             m.carryover_begin
@@ -983,6 +1049,19 @@ rule = {{ kind = "weight_times_rate", figure = "{figure}" }}
                 "{msg}"
             );
         }
+    }
+
+    #[test]
+    fn a_blank_public_item_name_is_refused_with_its_line() {
+        let text = format!(
+            "{MINIMAL}[[money.public_items]]\nname = \"办公费\"\nbudget = 1\nactual = 1\n\
+             [[money.public_items]]\nname = \" \"\nbudget = 1\nactual = 1\n"
+        );
+        let msg = FactsFile::parse(Path::new("t.toml"), text)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("money.public_items[2].name"), "{msg}");
+        assert!(msg.contains("t.toml:18:"), "{msg}");
     }
 
     #[test]

@@ -49,17 +49,27 @@ carryover_begin = 20.00                    # 上年结转结余（万元）
 budget_full = 1100.00                      # 全年预算数（万元）
 adjustments = 80.00                        # 本年追加预算（万元）
 carryover_end = 25.00                      # 年末结转结余（万元）
-basic.personnel = { budget = 700.00, actual = 705.00 }   # 人员经费：年初预算、全年执行（万元）
-basic.public = { budget = 100.00, actual = 96.00 }       # 公用经费：年初预算、全年执行（万元）
+basic.personnel = { previous = 690.00, budget = 700.00, actual = 705.00 }   # 人员经费：上年决算、年初预算、全年执行（万元）
+basic.public = { previous = 98.00, budget = 100.00, actual = 96.00 }       # 公用经费：上年决算、年初预算、全年执行（万元）
+previous_projects = [                      # 上年项目支出决算数，按项目类别（万元）
+  { category = "业务工作经费", amount = 240.00 },
+]
 # adjustment_reason = "……"                # 全年预算较年初预算调整的原因（调整幅度较大时 check 要求填写）
 # underspend_reason = "……"                # 预算执行率未达 100% 的原因（未达时 check 要求填写）
 # carryover_reason = "……"                 # 年末结转结余是哪些资金、为什么结转（有结转结余时 check 要求填写）
+
+[[money.public_items]]                     # 公用经费明细，可多节；合计不超过公用经费
+name = "办公费"                            # 明细名称：办公费、水电费、差旅费、会议费、培训费等
+previous = 20.00                           # 上年决算数（万元）
+budget = 20.00                             # 本年预算数（万元）
+actual = 19.00                             # 本年决算数（万元）
 
 [[projects]]                               # 项目支出，每个项目一节
 name = "业务工作专项经费"                  # 项目名称
 budget = 200.00                            # 年初预算（万元）
 actual = 270.00                            # 全年执行数（万元）
 purpose = "开展年度重点业务工作"           # 主要用途
+category = "业务工作经费"                  # 项目类别：业务工作经费、运行维护费、市级专项资金等
 
 # ── “三公”经费（单位：万元）：上年决算、本年预算、本年决算 ─────
 [three_public.reception]                   # 公务接待费

@@ -1,6 +1,7 @@
 //! zpbg: facts → derived figures → score → narrative → Typst → PDF.
 
 pub mod annex;
+pub mod basic_data;
 pub mod batch;
 pub mod check;
 pub mod declared;

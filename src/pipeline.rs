@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 
 use crate::annex;
+use crate::basic_data;
 use crate::declared;
 use crate::error::{Error, Result};
 use crate::facts::FactsFile;
@@ -126,6 +127,10 @@ pub fn build_with(
         annex: section
             .is_none()
             .then(|| annex::build(profile, facts, &figures, &sheet, date, &notes)),
+        basic_data: section
+            .is_none()
+            .then(|| basic_data::build(profile, facts, &figures, &declared, date))
+            .flatten(),
         sections,
         tables: declared.tables,
     };

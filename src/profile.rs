@@ -166,7 +166,7 @@ impl ColumnType {
 
 /// Tables `::table` builds from the score sheet and figures; a profile's own
 /// table may not take one of these names.
-pub const BUILTIN_TABLES: &[&str] = &["first_level", "indicators", "basic_data"];
+pub const BUILTIN_TABLES: &[&str] = &["first_level", "indicators"];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -198,6 +198,13 @@ pub struct AnnexSpec {
 pub struct AnnexPart {
     pub label: String,
     pub title: String,
+}
+
+impl AnnexPart {
+    /// The title for a unit and year.
+    pub fn title_for(&self, year: i32, unit: &str) -> String {
+        fill_pattern(&self.title, year, unit)
+    }
 }
 
 /// The 项目支出绩效自评表 annex.
@@ -397,23 +404,41 @@ impl Profile {
         fill_pattern(&self.annex.title, year, unit)
     }
 
-    /// (label, title) of every annex in outline order: 基础数据表, 自评表,
-    /// 项目支出绩效自评表, each when the profile declares it.
+    /// (label, title) of every annex the profile declares: 基础数据表, 自评表,
+    /// 项目支出绩效自评表, in the order of their labels.
     pub fn annexes(&self, year: i32, unit: &str) -> Vec<(String, String)> {
         let annex = &self.annex;
         let basic = annex.basic_data.as_ref().map(|a| (&a.label, &a.title));
         let projects = annex.projects.as_ref().map(|a| (&a.label, &a.title));
-        basic
+        let mut all: Vec<_> = basic
             .into_iter()
             .chain([(&annex.label, &annex.title)])
             .chain(projects)
             .map(|(label, title)| (label.clone(), fill_pattern(title, year, unit)))
-            .collect()
+            .collect();
+        // Listed in their labels' order (附件1, 附件2 …), which is where the
+        // profile's report.typ places them.
+        all.sort_by_key(|(label, _)| label_number(label));
+        all
     }
 
     pub fn section_ids(&self) -> Vec<String> {
         self.sections.iter().map(|s| s.id.clone()).collect()
     }
+}
+
+/// The number a label such as 附件2 ends with; a label without one sorts
+/// after those with one, in declared order.
+fn label_number(label: &str) -> u32 {
+    let digits: String = label
+        .chars()
+        .rev()
+        .take_while(char::is_ascii_digit)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    digits.parse().unwrap_or(u32::MAX)
 }
 
 /// The profile's `[[figures]]`, each expression parsed, checked to name only

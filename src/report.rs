@@ -15,6 +15,9 @@ pub struct ReportData {
     pub sections: Vec<Section>,
     /// The annex score table; absent when previewing a single section.
     pub annex: Option<Annex>,
+    /// 附件：部门整体支出绩效评价基础数据表, when the profile declares it;
+    /// absent when previewing a single section.
+    pub basic_data: Option<BasicData>,
     /// Every table the profile declares, by id, so its layout can place one
     /// anywhere (the annex, say) with one call.
     pub tables: BTreeMap<String, Table>,
@@ -143,4 +146,61 @@ pub struct SpanCell {
     pub name: String,
     pub weight: String,
     pub rowspan: usize,
+}
+
+/// 附件：部门整体支出绩效评价基础数据表 (`basic_data`).
+#[derive(Debug, Clone, Serialize)]
+pub struct BasicData {
+    /// 「附件1」
+    pub label: String,
+    pub title: String,
+    /// 「填报单位：…」
+    pub unit: String,
+    /// 财政供养人员情况: 编制, 实际在职人数, 控制率.
+    pub staff: BasicDataBlock,
+    /// 经费控制情况: 上年决算数, 本年预算数, 本年决算数 per row.
+    pub money: BasicDataMoney,
+    /// 楼堂馆所控制情况: 规模 and 投资, approved and actual, with their rates.
+    pub building: BasicDataBlock,
+    /// 厉行节约保障措施, in the unit's words.
+    pub thrift: BasicDataText,
+    /// 说明 printed under the table.
+    pub note: String,
+    /// 填表人, 填报日期, 联系电话 and 单位负责人签字, printed under the note,
+    /// each kept whole on its line.
+    pub footer: Vec<String>,
+}
+
+/// A block of the 基础数据表 with one row of heads and one of values.
+#[derive(Debug, Clone, Serialize)]
+pub struct BasicDataBlock {
+    /// The label cell on the left, e.g. 「财政供养人员情况（人）」.
+    pub title: String,
+    pub header: Vec<String>,
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BasicDataMoney {
+    /// 「经费控制情况（万元）」
+    pub title: String,
+    /// The three column heads, e.g. 「2023年决算数」.
+    pub header: Vec<String>,
+    pub rows: Vec<BasicDataRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BasicDataRow {
+    /// Already numbered as the form does: 「一、部门基本支出」, 「其中：1.办公费」.
+    pub name: String,
+    /// How many steps the name is indented (0 for the 一、二、 rows).
+    pub indent: u8,
+    /// 上年决算数, 本年预算数, 本年决算数; 「—」 where the facts give none.
+    pub cells: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BasicDataText {
+    pub title: String,
+    pub paragraphs: Vec<String>,
 }

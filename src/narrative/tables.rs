@@ -17,7 +17,6 @@ impl Inputs<'_> {
         match name {
             "first_level" => Ok(self.first_level()),
             "indicators" => Ok(self.indicators()),
-            "basic_data" => Ok(self.basic_data()),
             other => self.declared.tables.get(other).cloned().ok_or_else(|| {
                 let declared = self.profile.tables.iter().map(|t| t.id.as_str());
                 Error::Template {
@@ -123,126 +122,6 @@ impl Inputs<'_> {
             header,
             rows,
             align,
-            spans: Vec::new(),
-            totals: false,
-        }
-    }
-
-    /// 部门整体支出绩效评价基础数据表 (000), from the facts and figures.
-    fn basic_data(&self) -> Table {
-        let f = &self.facts.data;
-        let grouped = self.profile.money_grouping;
-        let money = |v: Decimal| num::money(v, grouped);
-        let figure = |id: &str| {
-            self.figures
-                .get(id)
-                .and_then(|fig| {
-                    let value = fig.value.clone().ok()?;
-                    Some(display::figure(fig.kind, value, grouped))
-                })
-                .unwrap_or_else(|| "—".into())
-        };
-        let mut rows = vec![
-            vec![
-                "编制数（人）".into(),
-                figure("staff_establishment"),
-                String::new(),
-                String::new(),
-            ],
-            vec![
-                "实际在职人数（人）".into(),
-                figure("staff_actual"),
-                String::new(),
-                String::new(),
-            ],
-            vec![
-                "在职人员控制率".into(),
-                figure("staff_control_rate"),
-                String::new(),
-                String::new(),
-            ],
-            vec![
-                "部门基本支出".into(),
-                String::new(),
-                figure("basic_budget"),
-                figure("basic_actual"),
-            ],
-            vec![
-                "其中：公用经费".into(),
-                String::new(),
-                figure("public_budget"),
-                figure("public_actual"),
-            ],
-        ];
-        for (name, item) in f.three_public.items() {
-            rows.push(vec![
-                format!("“三公”经费：{name}"),
-                item.previous.map(money).unwrap_or_else(|| "—".into()),
-                money(item.budget),
-                money(item.actual),
-            ]);
-        }
-        rows.push(vec![
-            "部门项目支出".into(),
-            String::new(),
-            figure("project_budget"),
-            figure("project_actual"),
-        ]);
-        for p in &f.projects {
-            rows.push(vec![
-                format!("　{}", p.name),
-                String::new(),
-                money(p.budget),
-                money(p.actual),
-            ]);
-        }
-        rows.push(vec![
-            "政府采购金额".into(),
-            String::new(),
-            figure("procurement_budget"),
-            figure("procurement_actual"),
-        ]);
-        rows.push(vec![
-            "部门整体支出预算调整".into(),
-            String::new(),
-            figure("adjustments"),
-            String::new(),
-        ]);
-        match &f.building {
-            Some(b) => rows.push(vec![
-                "楼堂馆所：规模（㎡）／投资（万元）".into(),
-                String::new(),
-                format!(
-                    "{}／{}",
-                    b.approved_area.normalize(),
-                    money(b.approved_investment)
-                ),
-                format!(
-                    "{}／{}",
-                    b.actual_area.normalize(),
-                    money(b.actual_investment)
-                ),
-            ]),
-            None => rows.push(vec![
-                "楼堂馆所（本年完工项目）".into(),
-                "无".into(),
-                String::new(),
-                String::new(),
-            ]),
-        }
-        let year = f.report.year;
-        Table {
-            caption: "部门整体支出绩效评价基础数据表（金额单位：万元）".into(),
-            header: vec![
-                "项目".into(),
-                format!("{}年决算数／人数", year - 1),
-                format!("{year}年预算数"),
-                format!("{year}年决算数"),
-            ],
-            rows,
-            align: ["left", "right", "right", "right"]
-                .map(String::from)
-                .to_vec(),
             spans: Vec::new(),
             totals: false,
         }

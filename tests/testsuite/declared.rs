@@ -164,10 +164,7 @@ fn an_unknown_table_lists_the_builtin_and_declared_ones() {
     assert!(!out.status.success());
     let err = stderr(&out);
     assert!(err.contains("「trainings」"), "{err}");
-    assert!(
-        err.contains("first_level、indicators、basic_data、training"),
-        "{err}"
-    );
+    assert!(err.contains("first_level、indicators、training"), "{err}");
 }
 
 #[test]

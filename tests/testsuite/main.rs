@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod basic_data;
 mod batch;
 mod check;
 mod cli;
