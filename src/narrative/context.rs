@@ -352,10 +352,15 @@ fn problems(facts: &FactsFile) -> Vec<ProblemItem> {
 /// Every base leaf that lost points; 加分 and 扣分 items have no full marks
 /// to fall short of.
 pub(super) fn deductions(sheet: &ScoreSheet) -> Vec<DeductionView> {
-    sheet
-        .roots
-        .iter()
-        .flat_map(|r| r.leaves())
+    leaf_deductions(sheet.roots.iter().flat_map(|r| r.leaves()))
+}
+
+/// The leaves among `leaves` that lost points.
+pub(super) fn leaf_deductions<'a>(
+    leaves: impl IntoIterator<Item = &'a Scored>,
+) -> Vec<DeductionView> {
+    leaves
+        .into_iter()
         .filter_map(|l| deduction_view(l, l.leaf.as_ref()?))
         .collect()
 }
