@@ -12,6 +12,7 @@ use crate::figures::Figures;
 use crate::glyphs;
 use crate::narrative;
 use crate::profile::Profile;
+use crate::projects;
 use crate::render::{self, FontSet, RenderInput};
 use crate::report::{Meta, ReportData};
 use crate::sandbox::{self, Guard};
@@ -112,6 +113,10 @@ pub fn build_with(
         None => narrative::annex_notes(&engine, &inputs)?,
         Some(_) => Default::default(),
     };
+    let project_sheets = match section {
+        None => projects::build(profile, facts, &figures, &engine, date)?,
+        Some(_) => Vec::new(),
+    };
     let data = ReportData {
         meta: Meta {
             title: profile.report_title(f.report.year, &f.unit.name),
@@ -126,6 +131,7 @@ pub fn build_with(
         annex: section
             .is_none()
             .then(|| annex::build(profile, facts, &figures, &sheet, date, &notes)),
+        project_sheets,
         sections,
         tables: declared.tables,
     };

@@ -180,6 +180,9 @@ pub struct ProjectsAnnex {
     /// 分值 of 预算执行率 in each project's table; the project's own
     /// indicators share the rest of the framework's total.
     pub execution_weight: Decimal,
+    /// 备注 lines printed under each table.
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 fn default_note() -> String {
@@ -323,6 +326,16 @@ impl Profile {
             return Err(error(format!(
                 "缺少附表说明模板文件 {}。",
                 manifest.annex.note
+            )));
+        }
+        // The project's own indicators need some of the total to share.
+        if let Some(projects) = &manifest.annex.projects
+            && !(projects.execution_weight > Decimal::ZERO
+                && projects.execution_weight < framework.header.total)
+        {
+            return Err(error(format!(
+                "[annex.projects] execution_weight = {} 应大于 0 且小于指标体系总分 {}。",
+                projects.execution_weight, framework.header.total
             )));
         }
         if !files.contains_key(&manifest.main) {
@@ -630,7 +643,7 @@ fn check_declarations(manifest: &ProfileToml) -> std::result::Result<(), String>
 }
 
 /// Replaces `{year}` and `{unit}` in a title pattern of `profile.toml`.
-fn fill_pattern(pattern: &str, year: i32, unit: &str) -> String {
+pub fn fill_pattern(pattern: &str, year: i32, unit: &str) -> String {
     pattern
         .replace("{year}", &year.to_string())
         .replace("{unit}", unit)

@@ -10,14 +10,18 @@ use crate::report::{
 /// not need a rebuild.
 fn hunan_files() -> BTreeMap<String, Vec<u8>> {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/templates/");
-    ["hunan-2024/report.typ", "lib/gongwen.typ"]
-        .into_iter()
-        .map(|path| {
-            let bytes = std::fs::read(format!("{root}{path}")).unwrap();
-            let key = path.strip_prefix("hunan-2024/").unwrap_or(path);
-            (key.to_owned(), bytes)
-        })
-        .collect()
+    [
+        "hunan-2024/report.typ",
+        "lib/gongwen.typ",
+        "lib/project_sheet.typ",
+    ]
+    .into_iter()
+    .map(|path| {
+        let bytes = std::fs::read(format!("{root}{path}")).unwrap();
+        let key = path.strip_prefix("hunan-2024/").unwrap_or(path);
+        (key.to_owned(), bytes)
+    })
+    .collect()
 }
 
 fn s(text: &str) -> String {
@@ -177,6 +181,7 @@ fn sample() -> ReportData {
         meta: meta("示例县人力资源和社会保障局"),
         sections: vec![basic, budget, performance],
         annex: Some(sample_annex()),
+        project_sheets: Vec::new(),
         tables: Default::default(),
     }
 }
