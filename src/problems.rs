@@ -48,14 +48,12 @@ pub fn resolve<'a>(facts: &'a FactsFile, sheet: &'a ScoreSheet) -> Result<Vec<Ex
             let indicators = problem
                 .indicators
                 .iter()
-                .map(|wanted| {
-                    find(&leaves, wanted).map_err(|message| Error::Fact {
-                        location: Some(facts.location(offset)),
-                        file: facts.path.clone(),
-                        field: format!("problems[{}].indicators", i + 1),
-                        message,
-                    })
-                })
+                .map(|wanted| find(&leaves, wanted).map_err(|message| Error::Fact {
+                    location: Some(facts.location(offset)),
+                    file: facts.path.clone(),
+                    field: format!("problems[{}].indicators", i + 1),
+                    message,
+                }))
                 .collect::<Result<_>>()?;
             Ok(Explained {
                 problem,
@@ -121,19 +119,14 @@ mod tests {
         );
         let sheet = sheet_of(&facts);
         let resolved = resolve(&facts, &sheet).unwrap();
-        let names: Vec<_> = resolved[0]
-            .indicators
-            .iter()
-            .map(|l| l.name.as_str())
-            .collect();
+        let names: Vec<_> = resolved[0].indicators.iter().map(|l| l.name.as_str()).collect();
         assert_eq!(names, ["职业技能培训人次", "预算执行率"]);
         assert!(resolved[0].lost() > Decimal::ZERO);
     }
 
     #[test]
     fn an_unknown_name_is_refused_with_its_line() {
-        let facts =
-            example("[[problems]]\nproblem = \"p\"\ncause = \"c\"\nindicators = [\"不存在\"]\n");
+        let facts = example("[[problems]]\nproblem = \"p\"\ncause = \"c\"\nindicators = [\"不存在\"]\n");
         let sheet = sheet_of(&facts);
         let err = resolve(&facts, &sheet).unwrap_err().to_string();
         assert!(err.contains("problems[1].indicators"), "{err}");
