@@ -16,4 +16,5 @@ mod hostile_batch;
 mod hostile_input;
 mod injection;
 mod new_province;
+mod projects;
 mod templates;
