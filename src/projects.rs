@@ -294,6 +294,21 @@ actual = 90
     }
 
     #[test]
+    fn indicators_hang_under_open_branches() {
+        let f = facts("100", (60, 30));
+        let text = f
+            .text
+            .replace("branch = \"benefit.social\"", "branch = \"budget\"");
+        let f = FactsFile::parse(Path::new("t.toml"), text).unwrap();
+        let msg = scored(&f).unwrap_err().to_string();
+        assert!(
+            msg.contains("projects[1].indicators.branch")
+                && msg.contains("benefit.social（社会效益指标）"),
+            "{msg}"
+        );
+    }
+
+    #[test]
     fn weights_must_leave_the_execution_weight() {
         let msg = scored(&facts("100", (60, 40))).unwrap_err().to_string();
         assert!(
