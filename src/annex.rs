@@ -57,17 +57,63 @@ pub fn build(
         project: money("project_actual"),
     };
 
-    // (ancestor path, leaf) for every leaf shown as a row; 加分 and 扣分
-    // items follow the base, as their points are part of the total.
+    // 加分 and 扣分 items follow the base, as their points are part of the
+    // total.
+    let shown: Vec<&Scored> = sheet
+        .roots
+        .iter()
+        .chain(&sheet.adjustments)
+        .filter(|root| budget_leaf.is_none_or(|b| b.id != root.id))
+        .collect();
+    let rows = indicator_rows(&shown, sheet.levels.len(), notes);
+    let footer = vec![signature(f, date).join("　　")];
+
+    Annex {
+        label: profile.annex.label.clone(),
+        title: profile.annex_title(f.report.year, &f.unit.name),
+        unit: f.unit.name.clone(),
+        money_unit: "单位：万元".into(),
+        budget,
+        goals: f
+            .goals
+            .iter()
+            .map(|g| AnnexGoal {
+                expected: g.expected.clone(),
+                achieved: g.achieved.clone(),
+            })
+            .collect(),
+        level_names: sheet.levels.clone(),
+        rows,
+        total_weight: num::points(sheet.weight),
+        total_score: num::points(sheet.total),
+        conversion: sheet.converted.map(|c| {
+            format!(
+                "适用指标得分 {} / {}，换算得分 {}",
+                num::points(sheet.raw),
+                num::points(sheet.applicable),
+                num::points(c)
+            )
+        }),
+        grade: sheet.grade.clone(),
+        footer,
+    }
+}
+
+/// One row per leaf below `roots`, in tree order: a cell per level, the
+/// cell of a group spanning its rows (`None` under it), and the leaf's
+/// values; `notes` are the 偏差原因分析及改进措施 by leaf id. The
+/// department's 自评表 and each project's table are laid out alike.
+pub fn indicator_rows(
+    roots: &[&Scored],
+    levels: usize,
+    notes: &BTreeMap<String, String>,
+) -> Vec<AnnexRow> {
+    // (ancestor path, leaf) for every leaf shown as a row.
     let mut paths: Vec<(Vec<&Scored>, &Scored)> = Vec::new();
-    for root in sheet.roots.iter().chain(&sheet.adjustments) {
-        if budget_leaf.is_some_and(|b| b.id == root.id) {
-            continue;
-        }
+    for root in roots {
         collect(root, &mut Vec::new(), &mut paths);
     }
-    let levels = sheet.levels.len();
-    let rows = paths
+    paths
         .iter()
         .enumerate()
         .map(|(i, (path, leaf))| {
@@ -114,39 +160,7 @@ pub fn build(
                 remark: detail.remark.clone().unwrap_or_default(),
             }
         })
-        .collect();
-
-    let footer = vec![signature(f, date).join("　　")];
-
-    Annex {
-        label: profile.annex.label.clone(),
-        title: profile.annex_title(f.report.year, &f.unit.name),
-        unit: f.unit.name.clone(),
-        money_unit: "单位：万元".into(),
-        budget,
-        goals: f
-            .goals
-            .iter()
-            .map(|g| AnnexGoal {
-                expected: g.expected.clone(),
-                achieved: g.achieved.clone(),
-            })
-            .collect(),
-        level_names: sheet.levels.clone(),
-        rows,
-        total_weight: num::points(sheet.weight),
-        total_score: num::points(sheet.total),
-        conversion: sheet.converted.map(|c| {
-            format!(
-                "适用指标得分 {} / {}，换算得分 {}",
-                num::points(sheet.raw),
-                num::points(sheet.applicable),
-                num::points(c)
-            )
-        }),
-        grade: sheet.grade.clone(),
-        footer,
-    }
+        .collect()
 }
 
 /// The parts of the line every annex table ends with: 填表人, 填报日期,

@@ -637,6 +637,7 @@ impl Summary {
         }
         let data = ReportData {
             tables: Default::default(),
+            project_sheets: Vec::new(),
             meta: Meta {
                 title,
                 unit: String::new(),

@@ -238,6 +238,71 @@ pub struct Project {
     pub purpose: Option<String>,
     /// 项目类别, e.g. 业务工作经费, 运行维护费, 市级专项资金.
     pub category: Option<String>,
+    /// 全年预算数 (年初预算 plus the year's adjustments); the 年初预算 when
+    /// omitted. The project's 执行率 is taken against it.
+    pub budget_full: Option<Decimal>,
+    /// 主管部门; the unit when omitted.
+    pub department: Option<String>,
+    /// 实施单位; the unit when omitted.
+    pub implementer: Option<String>,
+    /// The money by source, when the unit knows the split.
+    pub funds: Option<ProjectFunds>,
+    /// 年度总体目标 of the project and what was achieved.
+    #[serde(default)]
+    pub goals: Vec<Goal>,
+    /// The project's own indicators, under the framework's open branches;
+    /// a project with none gets no 项目支出绩效自评表.
+    #[serde(default)]
+    pub indicators: Vec<Spanned<IndicatorFact>>,
+}
+
+impl Project {
+    /// 全年预算数: as given, else the 年初预算.
+    pub fn full_budget(&self) -> Decimal {
+        self.budget_full.unwrap_or(self.budget)
+    }
+}
+
+/// A project's money by source; a source left out had none. Together they
+/// make up the project's 年初预算, 全年预算 and 全年执行数.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectFunds {
+    /// 当年财政拨款.
+    pub appropriation: Option<ProjectFund>,
+    /// 上年结转资金.
+    pub carryover: Option<ProjectFund>,
+    /// 其他资金.
+    pub other: Option<ProjectFund>,
+}
+
+impl ProjectFunds {
+    /// The sources in the order the tables print them, by their keys in
+    /// the facts and their printed names.
+    pub fn lines(&self) -> [(&'static str, &'static str, Option<&ProjectFund>); 3] {
+        [
+            ("appropriation", "当年财政拨款", self.appropriation.as_ref()),
+            ("carryover", "上年结转资金", self.carryover.as_ref()),
+            ("other", "其他资金", self.other.as_ref()),
+        ]
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectFund {
+    /// 年初预算数.
+    pub budget: Decimal,
+    /// 全年预算数; the 年初预算 when omitted.
+    pub budget_full: Option<Decimal>,
+    /// 全年执行数.
+    pub actual: Decimal,
+}
+
+impl ProjectFund {
+    pub fn full_budget(&self) -> Decimal {
+        self.budget_full.unwrap_or(self.budget)
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -722,49 +787,92 @@ impl FactsFile {
                 }
             }
         }
-        for indicator in &f.indicators {
-            let offset = Some(indicator.span().start);
-            let i = indicator.get_ref();
-            if i.weight <= Decimal::ZERO {
+        for (field, indicator) in self.own_indicators() {
+            self.validate_indicator(indicator, &field)?;
+        }
+        for (n, project) in f.projects.iter().enumerate() {
+            if let Some(funds) = &project.funds {
+                self.validate_funds(n, project, funds)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// One indicator the unit set itself (`field` is where it sits:
+    /// `indicators`, `projects[2].indicators`): a positive weight, a range
+    /// the right way round, the actual value its kind of target needs.
+    fn validate_indicator(&self, indicator: &Spanned<IndicatorFact>, field: &str) -> Result<()> {
+        let offset = Some(indicator.span().start);
+        let i = indicator.get_ref();
+        if i.weight <= Decimal::ZERO {
+            return Err(self.fact_error(
+                offset,
+                &format!("{field}.weight"),
+                format!("指标「{}」的分值必须大于 0。", i.name),
+            ));
+        }
+        match &i.target {
+            Target::Range { min, max } if min > max => {
                 return Err(self.fact_error(
                     offset,
-                    "indicators.weight",
-                    format!("指标「{}」的分值必须大于 0。", i.name),
+                    &format!("{field}.target"),
+                    format!("指标「{}」的目标区间下限 {min} 大于上限 {max}。", i.name),
                 ));
             }
-            match &i.target {
-                Target::Range { min, max } if min > max => {
+            Target::Met { .. } => {}
+            Target::Quantity { .. } | Target::Range { .. } => {
+                if i.actual.is_none() && i.actual_figure.is_none() {
                     return Err(self.fact_error(
                         offset,
-                        "indicators.target",
-                        format!("指标「{}」的目标区间下限 {min} 大于上限 {max}。", i.name),
+                        &format!("{field}.actual"),
+                        format!(
+                            "定量指标「{}」需要实际完成值：填写 actual，或用 actual_figure 引用计算值。",
+                            i.name
+                        ),
                     ));
                 }
-                Target::Met { .. } => {}
-                Target::Quantity { .. } | Target::Range { .. } => {
-                    if i.actual.is_none() && i.actual_figure.is_none() {
-                        return Err(self.fact_error(
-                            offset,
-                            "indicators.actual",
-                            format!(
-                                "定量指标「{}」需要实际完成值：填写 actual，或用 actual_figure 引用计算值。",
-                                i.name
-                            ),
-                        ));
-                    }
+            }
+            Target::Quality { .. } => {
+                if i.tier.is_none() || i.score.is_none() {
+                    return Err(self.fact_error(
+                        offset,
+                        &format!("{field}.tier"),
+                        format!(
+                            "定性指标「{}」需要填写达成档次 tier（如「达成」）和评分 score。",
+                            i.name
+                        ),
+                    ));
                 }
-                Target::Quality { .. } => {
-                    if i.tier.is_none() || i.score.is_none() {
-                        return Err(self.fact_error(
-                            offset,
-                            "indicators.tier",
-                            format!(
-                                "定性指标「{}」需要填写达成档次 tier（如「达成」）和评分 score。",
-                                i.name
-                            ),
-                        ));
-                    }
-                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The sources of project `n` (from 0) add up to its 年初预算, 全年预算
+    /// and 全年执行数.
+    fn validate_funds(&self, n: usize, project: &Project, funds: &ProjectFunds) -> Result<()> {
+        let lines: Vec<&ProjectFund> = funds.lines().iter().filter_map(|l| l.2).collect();
+        let sum =
+            |pick: fn(&ProjectFund) -> Decimal| lines.iter().map(|l| pick(l)).sum::<Decimal>();
+        for (key, label, total, sum) in [
+            ("budget", "年初预算", project.budget, sum(|l| l.budget)),
+            (
+                "budget_full",
+                "全年预算",
+                project.full_budget(),
+                sum(ProjectFund::full_budget),
+            ),
+            ("actual", "全年执行数", project.actual, sum(|l| l.actual)),
+        ] {
+            if sum != total {
+                return Err(self.fact_error(
+                    numbers::offset_of_record(&self.text, &["projects"], n, "funds"),
+                    &format!("projects[{}].funds", n + 1),
+                    format!(
+                        "项目「{}」各资金来源的{label}之和 {sum} 与项目{label} {total} 不一致；请核对 funds 各项的 {key}。",
+                        project.name
+                    ),
+                ));
             }
         }
         Ok(())
@@ -775,16 +883,31 @@ impl FactsFile {
     fn validate_numbers(&self) -> Result<()> {
         numbers::check(&self.text)
             .map_err(|e| self.fact_error(Some(e.offset), &e.field, e.message))?;
-        for indicator in &self.data.indicators {
+        for (field, indicator) in self.own_indicators() {
             check_points("weight", indicator.get_ref().weight).map_err(|message| {
                 self.fact_error(
                     Some(indicator.span().start),
-                    "indicators.weight",
+                    &format!("{field}.weight"),
                     format!("指标「{}」的 {message}", indicator.get_ref().name),
                 )
             })?;
         }
         Ok(())
+    }
+
+    /// The indicators the unit set itself, its own and its projects', each
+    /// with the field it sits in (`indicators`, `projects[2].indicators`).
+    fn own_indicators(&self) -> Vec<(String, &Spanned<IndicatorFact>)> {
+        let unit = self
+            .data
+            .indicators
+            .iter()
+            .map(|i| ("indicators".into(), i));
+        let projects = self.data.projects.iter().enumerate().flat_map(|(n, p)| {
+            let field = format!("projects[{}].indicators", n + 1);
+            p.indicators.iter().map(move |i| (field.clone(), i))
+        });
+        unit.chain(projects).collect()
     }
 
     /// The year within `YEARS`, the report date after its end.
@@ -867,8 +990,21 @@ impl FactsFile {
             out.push(("special_funds.detailed".into(), s.detailed));
         }
         for (i, p) in f.projects.iter().enumerate() {
-            out.push((format!("projects[{}].budget", i + 1), p.budget));
-            out.push((format!("projects[{}].actual", i + 1), p.actual));
+            let field = format!("projects[{}]", i + 1);
+            out.push((format!("{field}.budget"), p.budget));
+            out.extend(p.budget_full.map(|v| (format!("{field}.budget_full"), v)));
+            out.push((format!("{field}.actual"), p.actual));
+            for (key, _, line) in p.funds.iter().flat_map(ProjectFunds::lines) {
+                if let Some(line) = line {
+                    let field = format!("{field}.funds.{key}");
+                    out.push((format!("{field}.budget"), line.budget));
+                    out.extend(
+                        line.budget_full
+                            .map(|v| (format!("{field}.budget_full"), v)),
+                    );
+                    out.push((format!("{field}.actual"), line.actual));
+                }
+            }
         }
         for (name, item) in f.three_public.items() {
             if let Some(previous) = item.previous {
@@ -1062,6 +1198,27 @@ rule = {{ kind = "weight_times_rate", figure = "{figure}" }}
             .to_string();
         assert!(msg.contains("money.public_items[2].name"), "{msg}");
         assert!(msg.contains("t.toml:18:"), "{msg}");
+    }
+
+    #[test]
+    fn project_sources_must_add_up_to_the_project() {
+        let project = "[[projects]]\nname = \"p\"\nbudget = 10\nbudget_full = 12\nactual = 11\n\
+            funds.appropriation = { budget = 10, budget_full = 10, actual = 9 }\n\
+            funds.carryover = { budget = 0, budget_full = 2, actual = 2 }\n";
+        FactsFile::parse(Path::new("t.toml"), format!("{MINIMAL}{project}")).unwrap();
+        let text = format!(
+            "{MINIMAL}{}",
+            project.replace("actual = 9 }", "actual = 8 }")
+        );
+        let msg = FactsFile::parse(Path::new("t.toml"), text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("projects[1].funds")
+                && msg.contains("全年执行数之和 10 与项目全年执行数 11")
+                && msg.contains("t.toml:18:"),
+            "{msg}"
+        );
     }
 
     #[test]

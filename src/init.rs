@@ -70,6 +70,9 @@ budget = 200.00                            # 年初预算（万元）
 actual = 270.00                            # 全年执行数（万元）
 purpose = "开展年度重点业务工作"           # 主要用途
 category = "业务工作经费"                  # 项目类别：业务工作经费、运行维护费、市级专项资金等
+# budget_full = 270.00                     # 全年预算（万元），缺省为年初预算
+# 写出项目的 [[projects.goals]] 和 [[projects.indicators]]（写法同 [[indicators]]）
+# 后，附件另出该项目的项目支出绩效自评表，见 docs/profiles.md。
 
 # ── “三公”经费（单位：万元）：上年决算、本年预算、本年决算 ─────
 [three_public.reception]                   # 公务接待费

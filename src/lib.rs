@@ -22,6 +22,7 @@ pub mod output;
 pub mod pipeline;
 pub mod problems;
 pub mod profile;
+pub mod projects;
 pub mod render;
 pub mod report;
 pub mod review;

@@ -13,6 +13,7 @@ use crate::figures::Figures;
 use crate::glyphs;
 use crate::narrative;
 use crate::profile::Profile;
+use crate::projects;
 use crate::render::{self, FontSet, RenderInput};
 use crate::report::{Meta, ReportData};
 use crate::sandbox::{self, Guard};
@@ -113,6 +114,10 @@ pub fn build_with(
         None => narrative::annex_notes(&engine, &inputs)?,
         Some(_) => Default::default(),
     };
+    let project_sheets = match section {
+        None => projects::build(profile, facts, &figures, &engine, date)?,
+        Some(_) => Vec::new(),
+    };
     let data = ReportData {
         meta: Meta {
             title: profile.report_title(f.report.year, &f.unit.name),
@@ -131,6 +136,7 @@ pub fn build_with(
             .is_none()
             .then(|| basic_data::build(profile, facts, &figures, &declared, date))
             .flatten(),
+        project_sheets,
         sections,
         tables: declared.tables,
     };

@@ -216,6 +216,9 @@ pub struct ProjectsAnnex {
     /// 分值 of 预算执行率 in each project's table; the project's own
     /// indicators share the rest of the framework's total.
     pub execution_weight: Decimal,
+    /// 备注 lines printed under each table.
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 fn default_note() -> String {
@@ -362,6 +365,16 @@ impl Profile {
                 manifest.annex.note
             )));
         }
+        // The project's own indicators need some of the total to share.
+        if let Some(projects) = &manifest.annex.projects
+            && !(projects.execution_weight > Decimal::ZERO
+                && projects.execution_weight < framework.header.total)
+        {
+            return Err(error(format!(
+                "[annex.projects] execution_weight = {} 应大于 0 且小于指标体系总分 {}。",
+                projects.execution_weight, framework.header.total
+            )));
+        }
         if !files.contains_key(&manifest.main) {
             return Err(error(format!("缺少排版入口文件 {}。", manifest.main)));
         }
@@ -404,12 +417,15 @@ impl Profile {
         fill_pattern(&self.annex.title, year, unit)
     }
 
-    /// (label, title) of every annex the profile declares: 基础数据表, 自评表,
-    /// 项目支出绩效自评表, in the order of their labels.
-    pub fn annexes(&self, year: i32, unit: &str) -> Vec<(String, String)> {
+    /// (label, title) of every annex the report carries: 基础数据表, 自评表,
+    /// and 项目支出绩效自评表 when `with_projects` (some project has its own
+    /// indicators), in the order of their labels.
+    pub fn annexes(&self, year: i32, unit: &str, with_projects: bool) -> Vec<(String, String)> {
         let annex = &self.annex;
         let basic = annex.basic_data.as_ref().map(|a| (&a.label, &a.title));
-        let projects = annex.projects.as_ref().map(|a| (&a.label, &a.title));
+        let projects = (annex.projects.as_ref())
+            .filter(|_| with_projects)
+            .map(|a| (&a.label, &a.title));
         let mut all: Vec<_> = basic
             .into_iter()
             .chain([(&annex.label, &annex.title)])
@@ -718,7 +734,7 @@ fn check_declarations(manifest: &ProfileToml) -> std::result::Result<(), String>
 }
 
 /// Replaces `{year}` and `{unit}` in a title pattern of `profile.toml`.
-fn fill_pattern(pattern: &str, year: i32, unit: &str) -> String {
+pub fn fill_pattern(pattern: &str, year: i32, unit: &str) -> String {
     pattern
         .replace("{year}", &year.to_string())
         .replace("{unit}", unit)

@@ -18,6 +18,9 @@ pub struct ReportData {
     /// 附件：部门整体支出绩效评价基础数据表, when the profile declares it;
     /// absent when previewing a single section.
     pub basic_data: Option<BasicData>,
+    /// 项目支出绩效自评表, one per project the facts describe; empty when
+    /// previewing a single section or when the profile has no such annex.
+    pub project_sheets: Vec<ProjectSheet>,
     /// Every table the profile declares, by id, so its layout can place one
     /// anywhere (the annex, say) with one call.
     pub tables: BTreeMap<String, Table>,
@@ -203,4 +206,60 @@ pub struct BasicDataRow {
 pub struct BasicDataText {
     pub title: String,
     pub paragraphs: Vec<String>,
+}
+
+/// 附件：项目支出绩效自评表 of one project.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProjectSheet {
+    /// 「附件3」
+    pub label: String,
+    pub title: String,
+    /// 项目支出名称.
+    pub name: String,
+    /// 项目类别; empty when the facts give none.
+    pub category: String,
+    /// 主管部门.
+    pub department: String,
+    /// 实施单位.
+    pub implementer: String,
+    /// 年度资金总额 with its 分值, 执行率 and 得分.
+    pub money: ProjectMoney,
+    /// 其中：当年财政拨款, 上年结转资金, 其他资金; empty when the facts give
+    /// no split.
+    pub sources: Vec<ProjectSource>,
+    /// 年度总体目标: (expected, achieved) pairs.
+    pub goals: Vec<AnnexGoal>,
+    /// Names of the indicator levels, e.g. ["一级指标", "二级指标", "三级指标"].
+    pub level_names: Vec<String>,
+    /// One row per indicator of the project, in framework order.
+    pub rows: Vec<AnnexRow>,
+    /// 「总分（含预算执行率10分）」
+    pub total_label: String,
+    pub total_weight: String,
+    /// 预算执行率 得分 plus every row's 得分.
+    pub total_score: String,
+    /// 备注 lines printed under the table, as the profile words them.
+    pub notes: Vec<String>,
+    /// 填表人, 填报日期, 联系电话, 单位负责人签字.
+    pub signature: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProjectMoney {
+    pub initial: String,
+    pub full: String,
+    pub actual: String,
+    pub weight: String,
+    pub rate: String,
+    pub score: String,
+}
+
+/// One source of a project's money: 年初预算, 全年预算, 全年执行数; empty
+/// cells for a source the project had none of.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProjectSource {
+    pub name: String,
+    pub initial: String,
+    pub full: String,
+    pub actual: String,
 }

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 use serde::Serialize;
+use toml::Spanned;
 
 use crate::error::{Error, Location, Result};
 use crate::facts::{Assessment, FactsFile, IndicatorFact, Target};
@@ -131,13 +132,11 @@ impl ScoreSheet {
 
     /// Scores the facts against the framework.
     pub fn compute(framework: &Framework, facts: &FactsFile, figures: &Figures) -> Result<Self> {
-        check_branches(framework, facts)?;
+        for indicator in &facts.data.indicators {
+            check_branch(framework, facts, indicator, "indicators")?;
+        }
         check_assessments(framework, facts)?;
-        let scorer = Scorer {
-            framework,
-            facts,
-            figures,
-        };
+        let scorer = Scorer::new(framework, facts, figures);
         let mut roots = Vec::new();
         let (mut bonus, mut penalty) = (Decimal::ZERO, Decimal::ZERO);
         let mut adjustments = Vec::new();
@@ -189,24 +188,29 @@ fn clear_deductions(node: &mut Scored) {
     node.children.iter_mut().for_each(clear_deductions);
 }
 
-/// Every unit indicator must hang under an open branch of the framework.
-fn check_branches(framework: &Framework, facts: &FactsFile) -> Result<()> {
-    for indicator in &facts.data.indicators {
-        let branch = &indicator.get_ref().branch;
-        if !framework.find(branch).is_some_and(|n| n.def.open) {
-            let open: Vec<String> = open_branches(&framework.roots);
-            return Err(Error::Fact {
-                location: Some(facts.location(indicator.span().start)),
-                file: facts.path.clone(),
-                field: "indicators.branch".into(),
-                message: format!(
-                    "「{branch}」不是可自设指标的分支。可用的分支：{}。",
-                    open.join("、")
-                ),
-            });
-        }
+/// An indicator the unit set itself must hang under an open branch of the
+/// framework; `field` is where it sits in the facts (`indicators`,
+/// `projects[2].indicators`).
+pub fn check_branch(
+    framework: &Framework,
+    facts: &FactsFile,
+    indicator: &Spanned<IndicatorFact>,
+    field: &str,
+) -> Result<()> {
+    let branch = &indicator.get_ref().branch;
+    if framework.find(branch).is_some_and(|n| n.def.open) {
+        return Ok(());
     }
-    Ok(())
+    let open: Vec<String> = open_branches(&framework.roots);
+    Err(Error::Fact {
+        location: Some(facts.location(indicator.span().start)),
+        file: facts.path.clone(),
+        field: format!("{field}.branch"),
+        message: format!(
+            "「{branch}」不是可自设指标的分支。可用的分支：{}。",
+            open.join("、")
+        ),
+    })
 }
 
 /// Every assessment must name a scored leaf of the framework.
@@ -251,7 +255,10 @@ fn open_branches(nodes: &[Node]) -> Vec<String> {
         .collect()
 }
 
-struct Scorer<'a> {
+/// Scores a unit's facts leaf by leaf; the score sheet walks the whole
+/// framework with it, and a project's sheet scores its own indicators with
+/// [`Scorer::own_leaf`], so both score them alike.
+pub struct Scorer<'a> {
     framework: &'a Framework,
     facts: &'a FactsFile,
     figures: &'a Figures,
@@ -260,11 +267,20 @@ struct Scorer<'a> {
 /// Where in the facts a leaf's inputs are, for messages.
 struct Place {
     offset: Option<usize>,
-    /// Dotted prefix of the fields, `indicators` or `assess.<id>`.
+    /// Dotted prefix of the fields: `indicators`, `projects[2].indicators`
+    /// or `assess.<id>`.
     prefix: String,
 }
 
-impl Scorer<'_> {
+impl<'a> Scorer<'a> {
+    pub fn new(framework: &'a Framework, facts: &'a FactsFile, figures: &'a Figures) -> Self {
+        Scorer {
+            framework,
+            facts,
+            figures,
+        }
+    }
+
     fn node(&self, node: &Node, inherited_measure: Option<&str>) -> Result<Scored> {
         let measure = node.def.measure.as_deref().or(inherited_measure);
         let mut scored = Scored {
@@ -443,24 +459,29 @@ impl Scorer<'_> {
         items
             .iter()
             .enumerate()
-            .map(|(i, item)| {
-                self.unit_leaf(node, item.get_ref(), item.span().start, i + 1, measure)
-            })
+            .map(|(i, item)| self.own_leaf(node, item, "indicators", i + 1, measure))
             .collect()
     }
 
-    fn unit_leaf(
+    /// One indicator the unit set itself under the open `branch`, scored by
+    /// its target: a number or range in proportion, a text met or not, a
+    /// text by tier and score. `field` is where it sits in the facts
+    /// (`indicators`, `projects[2].indicators`), `index` its place under the
+    /// branch (its id is `<branch>.<index>`), `measure` the framework's
+    /// measure when the indicator names none.
+    pub fn own_leaf(
         &self,
         branch: &Node,
-        fact: &IndicatorFact,
-        offset: usize,
+        item: &Spanned<IndicatorFact>,
+        field: &str,
         index: usize,
         measure: Option<&str>,
     ) -> Result<Scored> {
+        let fact = item.get_ref();
         let weight = fact.weight;
         let place = Place {
-            offset: Some(offset),
-            prefix: "indicators".into(),
+            offset: Some(item.span().start),
+            prefix: field.into(),
         };
         let problem = |problem| self.problem(branch, &place, problem);
         // A quantitative target's actual value: typed, or a figure.

@@ -330,8 +330,9 @@ impl<'a> View<'a> {
             ("underspend", reason(&m.underspend_reason)),
             ("carryover", reason(&m.carryover_reason)),
         ]);
+        let with_projects = facts.projects.iter().any(|p| !p.indicators.is_empty());
         let attachments = profile
-            .annexes(facts.report.year, &facts.unit.name)
+            .annexes(facts.report.year, &facts.unit.name, with_projects)
             .into_iter()
             .map(|(label, title)| AttachmentView { label, title })
             .collect();
@@ -491,10 +492,15 @@ fn problems(explained: &[Explained]) -> Vec<ProblemItem> {
 /// Every base leaf that lost points; 加分 and 扣分 items have no full marks
 /// to fall short of.
 pub(super) fn deductions(sheet: &ScoreSheet) -> Vec<DeductionView> {
-    sheet
-        .roots
-        .iter()
-        .flat_map(|r| r.leaves())
+    leaf_deductions(sheet.roots.iter().flat_map(|r| r.leaves()))
+}
+
+/// The leaves among `leaves` that lost points.
+pub(super) fn leaf_deductions<'a>(
+    leaves: impl IntoIterator<Item = &'a Scored>,
+) -> Vec<DeductionView> {
+    leaves
+        .into_iter()
         .filter_map(|l| deduction_view(l, l.leaf.as_ref()?))
         .collect()
 }

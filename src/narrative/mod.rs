@@ -21,7 +21,7 @@ mod tables;
 
 use std::collections::BTreeMap;
 
-pub use notes::annex_notes;
+pub use notes::{annex_notes, leaf_notes};
 
 use tera::Tera;
 

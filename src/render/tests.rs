@@ -14,6 +14,7 @@ fn hunan_files() -> BTreeMap<String, Vec<u8>> {
         "hunan-2024/report.typ",
         "lib/gongwen.typ",
         "lib/basic_data.typ",
+        "lib/project_sheet.typ",
     ]
     .into_iter()
     .map(|path| {
@@ -182,6 +183,7 @@ fn sample() -> ReportData {
         sections: vec![basic, budget, performance],
         annex: Some(sample_annex()),
         basic_data: None,
+        project_sheets: Vec::new(),
         tables: Default::default(),
     }
 }

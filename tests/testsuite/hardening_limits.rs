@@ -56,7 +56,7 @@ fn control_characters_in_text_fields_are_refused_by_check_and_gen_alike() {
             ),
         ),
         (
-            "problems[1].problem",
+            "problems[5].problem",
             example.replacen(
                 "problem = \"项目预算编制的精准度有待提高\"",
                 "problem = \"项目预算\\u0007编制\\u001b[31m有待提高\"",
@@ -237,7 +237,7 @@ fn check_refuses_a_character_without_a_glyph_as_gen_does() {
     );
     let err = refused_alike(&dir, &facts, &[]);
     assert!(
-        err.contains("problems[1].problem") && err.contains("U+E123"),
+        err.contains("problems[5].problem") && err.contains("U+E123"),
         "{err}"
     );
 }

@@ -18,5 +18,6 @@ mod hostile_input;
 mod injection;
 mod new_province;
 mod outline;
+mod projects;
 mod review;
 mod templates;
