@@ -16,4 +16,5 @@ mod hostile_batch;
 mod hostile_input;
 mod injection;
 mod new_province;
+mod page_breaks;
 mod templates;
