@@ -9,17 +9,22 @@ use crate::report::{
 /// The Hunan 2024 profile's template files, read fresh so layout work does
 /// not need a rebuild.
 fn hunan_files() -> BTreeMap<String, Vec<u8>> {
+    layout_files("hunan-2024")
+}
+
+/// A built-in profile's layout and the shared library, read fresh.
+fn layout_files(profile: &str) -> BTreeMap<String, Vec<u8>> {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/templates/");
     [
-        "hunan-2024/report.typ",
-        "lib/gongwen.typ",
-        "lib/basic_data.typ",
-        "lib/project_sheet.typ",
+        format!("{profile}/report.typ"),
+        s("lib/gongwen.typ"),
+        s("lib/basic_data.typ"),
+        s("lib/project_sheet.typ"),
     ]
     .into_iter()
     .map(|path| {
         let bytes = std::fs::read(format!("{root}{path}")).unwrap();
-        let key = path.strip_prefix("hunan-2024/").unwrap_or(path);
+        let key = path.strip_prefix(&format!("{profile}/")).unwrap_or(&path);
         (key.to_owned(), bytes)
     })
     .collect()
@@ -387,9 +392,12 @@ fn sample_annex() -> Annex {
 }
 
 fn render_ok(data: &ReportData) -> Vec<u8> {
-    let files = hunan_files();
+    render_layout_ok(&hunan_files(), data)
+}
+
+fn render_layout_ok(files: &BTreeMap<String, Vec<u8>>, data: &ReportData) -> Vec<u8> {
     let input = RenderInput {
-        files: &files,
+        files,
         main: "report.typ",
         data,
         archive: None,
@@ -578,4 +586,47 @@ fn annex_takes_any_number_of_levels() {
         let text = pdf_text(&pdf);
         assert!(text.contains("全年预算执行率"), "{text}");
     }
+}
+
+/// Groups that run over page breaks are cut per page where the previous
+/// layout pass placed the rows. The cut must settle — Typst warns when a
+/// document does not converge, which `render_layout_ok` refuses — and give
+/// the same bytes every time, in every built-in layout. The sizes include
+/// ones where a group opens on the last row of a page, which kept moving
+/// between pages when the cut labels could make their rows taller.
+#[test]
+fn long_groups_settle_in_every_layout() {
+    for extra in [10, 21, 30, 36] {
+        let data = long_group(extra);
+        for profile in ["hunan-2024", "hunan-2020", "henan-2022"] {
+            let files = layout_files(profile);
+            let pdf = render_layout_ok(&files, &data);
+            if extra == 36 {
+                assert!(
+                    pdf == render_layout_ok(&files, &data),
+                    "{profile}: renders differ"
+                );
+            }
+            let text: String = pdf_text(&pdf).split_whitespace().collect();
+            assert!(text.contains("第1项业务指标"), "{profile}, {extra}: {text}");
+        }
+    }
+}
+
+/// The sample with `extra` more rows in 产出指标 / 数量指标.
+fn long_group(extra: usize) -> ReportData {
+    let mut data = sample();
+    data.sections.truncate(1);
+    let annex = data.annex.as_mut().unwrap();
+    for cell in annex.rows[1].levels[..2].iter_mut().flatten() {
+        cell.rowspan += extra;
+    }
+    for i in 0..extra {
+        let mut row = annex.rows[2].clone();
+        let cell = row.levels[2].as_mut().unwrap();
+        cell.text = format!("第{}项业务指标", extra - i);
+        cell.name = cell.text.clone();
+        annex.rows.insert(2, row);
+    }
+    data
 }

@@ -18,6 +18,7 @@ mod hostile_input;
 mod injection;
 mod new_province;
 mod outline;
+mod page_breaks;
 mod projects;
 mod review;
 mod templates;
