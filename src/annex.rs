@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 use crate::display;
-use crate::facts::{Facts, FactsFile};
+use crate::facts::{Facts, FactsFile, Goal};
 use crate::figures::Figures;
 use crate::num;
 use crate::profile::Profile;
@@ -74,14 +74,7 @@ pub fn build(
         unit: f.unit.name.clone(),
         money_unit: "单位：万元".into(),
         budget,
-        goals: f
-            .goals
-            .iter()
-            .map(|g| AnnexGoal {
-                expected: g.expected.clone(),
-                achieved: g.achieved.clone(),
-            })
-            .collect(),
+        goals: goals(&f.goals),
         level_names: sheet.levels.clone(),
         rows,
         total_weight: num::points(sheet.weight),
@@ -97,6 +90,17 @@ pub fn build(
         grade: sheet.grade.clone(),
         footer,
     }
+}
+
+/// The 年度总体目标 rows: each goal's expected and achieved text.
+pub fn goals(goals: &[Goal]) -> Vec<AnnexGoal> {
+    goals
+        .iter()
+        .map(|g| AnnexGoal {
+            expected: g.expected.clone(),
+            achieved: g.achieved.clone(),
+        })
+        .collect()
 }
 
 /// One row per leaf below `roots`, in tree order: a cell per level, the

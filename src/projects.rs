@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use toml::Spanned;
 
-use crate::annex::{indicator_rows, signature};
+use crate::annex::{goals, indicator_rows, signature};
 use crate::error::Result;
 use crate::facts::{FactsFile, IndicatorFact, Project};
 use crate::figures::Figures;
@@ -16,7 +16,7 @@ use crate::framework::{Framework, Node};
 use crate::narrative::{self, Engine};
 use crate::num::{self, round2};
 use crate::profile::{self, Profile, ProjectsAnnex};
-use crate::report::{AnnexGoal, ProjectMoney, ProjectSheet, ProjectSource};
+use crate::report::{ProjectMoney, ProjectSheet, ProjectSource};
 use crate::scoring::{Scored, Scorer, check_branch};
 
 /// The sheets of every project with indicators, in facts order; none when
@@ -70,14 +70,7 @@ pub fn build(
                         actual: line.map(|l| money(l.actual)).unwrap_or_default(),
                     })
                     .collect(),
-                goals: project
-                    .goals
-                    .iter()
-                    .map(|g| AnnexGoal {
-                        expected: g.expected.clone(),
-                        achieved: g.achieved.clone(),
-                    })
-                    .collect(),
+                goals: goals(&project.goals),
                 level_names: levels.clone(),
                 rows: indicator_rows(&roots, levels.len(), &notes),
                 total_label: format!("总分（含预算执行率{weight}分）"),

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use crate::harness::{assert_ok, pdf_text, read, root, scratch, squash, zpbg};
 
-const CHAPTERS: [&str; 10] = [
+pub const CHAPTERS: [&str; 10] = [
     "一、部门（单位）基本情况",
     "二、一般公共预算支出情况",
     "三、政府性基金预算支出情况",
