@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use rust_decimal::Decimal;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::error::{Error, Location, ProfileLimit, Result, TomlFile};
@@ -42,6 +42,37 @@ struct ProfileToml {
     tables: Vec<TableSpec>,
     #[serde(default)]
     review: Review,
+    #[serde(default)]
+    fonts: FontRoles,
+}
+
+/// The faces a bureau mandates, by role (`[fonts]`): the report names them
+/// and uses each where present, falling back to the bundled faces.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct FontRoles {
+    /// 标题 (the report title, 2号).
+    pub title: String,
+    /// 正文 (body text, 3号).
+    pub body: String,
+    /// 一级标题 (「一、」 headings).
+    pub heading1: String,
+    /// 二级标题 (「（一）」 headings).
+    pub heading2: String,
+    /// 西文和数字.
+    pub latin: String,
+}
+
+impl Default for FontRoles {
+    fn default() -> Self {
+        FontRoles {
+            title: "方正小标宋简体".into(),
+            body: "仿宋_GB2312".into(),
+            heading1: "黑体".into(),
+            heading2: "楷体_GB2312".into(),
+            latin: "Times New Roman".into(),
+        }
+    }
 }
 
 /// A derived figure as `[[figures]]` declares it.
@@ -251,6 +282,8 @@ pub struct Profile {
     /// Tables the facts may fill, in declared order.
     pub tables: Vec<TableSpec>,
     pub review: Review,
+    /// The mandated faces by role.
+    pub fonts: FontRoles,
     pub framework: Framework,
     /// The figures the profile derives itself, after the built-in ones.
     pub figures: Vec<Declared>,
@@ -398,6 +431,7 @@ impl Profile {
             text: manifest.text,
             tables: manifest.tables,
             review: manifest.review,
+            fonts: manifest.fonts,
             framework,
             figures,
             templates,
