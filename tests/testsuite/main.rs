@@ -19,6 +19,7 @@ mod injection;
 mod new_province;
 mod outline;
 mod page_breaks;
+mod page_geometry;
 mod projects;
 mod review;
 mod templates;

