@@ -244,6 +244,10 @@ fn a_profile_naming_a_face_by_its_english_family_finds_it_too() {
         "{err}"
     );
     assert!(err.contains("（标题）"), "{err}");
+    // The profile is not built in, so a child process laid it out, reading
+    // the face from the folder itself.
+    let listed = pdf_fonts(&pdf);
+    assert!(listed.contains("+SimHei-Regular-Tst"), "{listed}");
 }
 
 #[test]
