@@ -338,8 +338,8 @@ impl FontSet {
 pub struct UsedFonts<'a> {
     set: &'a FontSet,
     faces: Vec<usize>,
-    /// The Latin face, which the layouts use only for what Typst's
-    /// `latin-in-cjk` covers.
+    /// The Latin face, which the layouts use only for Latin letters and
+    /// digits.
     latin: Vec<usize>,
 }
 
@@ -347,24 +347,15 @@ impl UsedFonts<'_> {
     /// Whether a used face has a glyph for `c`.
     pub fn covers(&self, c: char) -> bool {
         let has = |i: &usize| self.set.info(*i).coverage.contains(c as u32);
-        self.faces.iter().any(has) || (latin_in_cjk(c) && self.latin.iter().any(has))
+        self.faces.iter().any(has) || (latin(c) && self.latin.iter().any(has))
     }
 }
 
-/// What Typst's `covers: "latin-in-cjk"` gives a Latin face: everything but
-/// the punctuation Chinese text shares with Latin.
-fn latin_in_cjk(c: char) -> bool {
-    !matches!(
-        c,
-        '\u{00B7}'
-            | '\u{2013}'
-            | '\u{2014}'
-            | '\u{2018}'
-            | '\u{2019}'
-            | '\u{201C}'
-            | '\u{201D}'
-            | '\u{2025}'..='\u{2027}' | '\u{2E3A}'
-    )
+/// What `lib/gongwen.typ` sets in the Latin face (its `covers` regex):
+/// Latin letters, digits and ASCII punctuation, not the middle dot Chinese
+/// shares, nor any CJK, even where the face has them.
+fn latin(c: char) -> bool {
+    matches!(c, '\u{20}'..='\u{7E}' | '\u{A0}'..='\u{B6}' | '\u{B8}'..='\u{24F}')
 }
 
 /// A `--font-path` that is not a folder.
@@ -600,7 +591,9 @@ mod tests {
         let set = FontSet::bundled();
         let none = set.used(&ChosenFonts::default());
         assert!(none.covers('仿') && !none.covers('\u{E000}'));
-        assert!(latin_in_cjk('A') && !latin_in_cjk('“') && !latin_in_cjk('—'));
+        assert!(
+            latin('A') && latin('5') && latin('é') && !latin('·') && !latin('“') && !latin('仿')
+        );
     }
 
     #[test]

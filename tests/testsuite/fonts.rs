@@ -353,3 +353,27 @@ fn a_font_path_that_is_not_a_folder_is_refused() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("--font-path"), "{}", stderr(&out));
 }
+
+#[test]
+fn the_latin_face_sets_latin_and_digits_only() {
+    let dir = scratch("latin");
+    let fonts = dir.join("fonts");
+    std::fs::create_dir_all(&fonts).unwrap();
+    // It has every Chinese glyph FandolFang has, yet only Latin letters and
+    // digits may come from it.
+    renamed_font(
+        &fonts,
+        "times.otf",
+        "Times New Roman",
+        "Times New Roman",
+        "TimesNewRomanPS-Rg",
+    );
+    let pdf = dir.join("r.pdf");
+    let out = generate(&example(), &pdf, &["--font-path", fonts.to_str().unwrap()]);
+    assert_ok(&out);
+    let err = stderr(&out);
+    assert!(!err.contains("（西文和数字）"), "{err}");
+    let listed = pdf_fonts(&pdf);
+    assert!(listed.contains("+TimesNewRomanPS-Rg"), "{listed}");
+    assert!(listed.contains("+FandolFang-Regular"), "{listed}");
+}
