@@ -415,11 +415,21 @@ fn generate(args: &Gen) -> Result<()> {
         target.format(args, stdout),
     )?;
     match &target {
-        Target::Typst(dir) => eprintln!(
-            "已写出 Typst 源文件到 {0}。编译：typst compile --root {0} --font-path {0}/fonts --ignore-system-fonts {0}/{1}",
-            dir.display(),
-            profile.main
-        ),
+        Target::Typst(dir) => {
+            // The faces chosen from the user's folders or the system are
+            // not copied: the command names where they are.
+            let mut extra: String = (args.fonts.font_paths.iter())
+                .map(|p| format!(" --font-path {}", p.display()))
+                .collect();
+            if !args.fonts.system_fonts {
+                extra += " --ignore-system-fonts";
+            }
+            eprintln!(
+                "已写出 Typst 源文件到 {0}。编译：typst compile --root {0} --font-path {0}/fonts{extra} {0}/{1}",
+                dir.display(),
+                profile.main
+            )
+        }
         Target::Text => {}
         Target::Pdf(path) => eprintln!(
             "已生成 {}（{} 个章节，总分 {}{}）",

@@ -535,6 +535,16 @@ mod tests {
     }
 
     #[test]
+    fn a_role_is_a_family_name_never_a_file() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fonts/FandolFang-Regular.otf");
+        let (chosen, notices) =
+            FontSet::bundled().resolve(&roles(path, "../fonts/FandolKai-Regular.otf", "", "", ""));
+        assert_eq!(chosen, ChosenFonts::default());
+        assert_eq!(notices.len(), 2);
+        assert_eq!(notices[0].wanted, path);
+    }
+
+    #[test]
     fn an_empty_role_asks_for_nothing() {
         let (chosen, notices) = FontSet::bundled().resolve(&roles("", "", " ", "", ""));
         assert_eq!(chosen, ChosenFonts::default());
