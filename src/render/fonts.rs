@@ -257,9 +257,10 @@ impl FontSet {
         }
     }
 
-    /// Whether any bundled font has a glyph for `c`.
+    /// Whether any font of the set, used or not, has a glyph for `c`; the
+    /// glyph check asks [`FontSet::used`] instead.
     pub fn covers(&self, c: char) -> bool {
-        Self::bundled().used(&ChosenFonts::default()).covers(c)
+        (0..self.0.faces.len()).any(|i| self.info(i).coverage.contains(c as u32))
     }
 
     /// The family Typst knows a loaded face by whose family name, in any
