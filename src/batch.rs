@@ -18,7 +18,7 @@ use crate::num;
 use crate::output::{self, Format, write_atomically};
 use crate::pipeline;
 use crate::profile::{self, Profile};
-use crate::render::{self, RenderInput};
+use crate::render::{self, FontSet, RenderInput, Substitution};
 use crate::report::{Block, Meta, ReportData, Section, Table};
 use crate::review::{self, Measure, UnitMeasures};
 use crate::sandbox::{Guard, Limits};
@@ -41,6 +41,8 @@ pub struct Options<'a> {
     pub allow_missing_glyphs: bool,
     /// Limits for units whose profile is not built in.
     pub limits: Limits,
+    /// The fonts every unit is typeset with.
+    pub fonts: &'a FontSet,
 }
 
 /// What `run` tells its caller while it works, for the caller to show.
@@ -71,6 +73,8 @@ pub struct Rendered {
     pub warnings: Vec<Warning>,
     /// The measures the unit wrote, compared across the batch.
     measures: Vec<Measure>,
+    /// The font roles of its profile that fall back to the bundled faces.
+    pub substitutions: Vec<Substitution>,
 }
 
 impl Rendered {
@@ -129,6 +133,7 @@ pub fn run(opts: &Options, on_event: &mut dyn FnMut(Event)) -> Result<Outcome> {
         threads,
         !opts.allow_missing_glyphs,
         opts.limits,
+        opts.fonts,
         on_event,
     );
     on_event(Event::UnitsDone);
@@ -170,6 +175,7 @@ fn render_all(
     threads: usize,
     check_glyphs: bool,
     limits: Limits,
+    fonts: &FontSet,
     on_event: &mut dyn FnMut(Event),
 ) -> Vec<Unit> {
     let mut units: Vec<Option<Unit>> = std::iter::repeat_with(|| None).take(jobs.len()).collect();
@@ -185,7 +191,7 @@ fn render_all(
                     // A panic is a bug, but it should cost one unit, not the batch;
                     // the panic hook has already printed its message.
                     let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                        render_unit(job, profiles, check_glyphs, limits)
+                        render_unit(job, profiles, check_glyphs, limits, fonts)
                     }))
                     .unwrap_or_else(|_| Err(Arc::new(Error::Panicked)));
                     if tx.send((index, result)).is_err() {
@@ -365,6 +371,7 @@ fn render_unit(
     profiles: &Profiles,
     check_glyphs: bool,
     limits: Limits,
+    fonts: &FontSet,
 ) -> Result<Rendered, Arc<Error>> {
     let pdf = &job.pdf;
     let facts = FactsFile::load(&job.facts)?;
@@ -378,8 +385,10 @@ fn render_unit(
     let guard = Guard::new(&pipeline::profile_name(profiles.flag, &facts), limits);
     let report = pipeline::build_guarded(&profile, &facts, None, guard.as_ref())?;
     let warnings = check::all(&facts, &profile, &report.sheet)?;
-    output::write(&report, &profile, &facts, format)?;
+    output::write(&report, &profile, &facts, fonts, format)?;
+    let (_, substitutions) = fonts.resolve(&profile.fonts);
     Ok(Rendered {
+        substitutions,
         pdf: pdf.clone(),
         meta: report.data.meta,
         sheet: report.sheet,
@@ -657,6 +666,8 @@ impl Summary {
             files: &profile::lib_files(),
             main: SUMMARY_MAIN,
             data: &data,
+            fonts: render::FontSet::bundled(),
+            chosen: &render::ChosenFonts::default(),
             archive: None,
             limits: None,
         })?)

@@ -172,6 +172,8 @@ pub enum Error {
     /// `--profile` named no built-in profile and no directory.
     UnknownProfile { name: String, valid: Vec<String> },
     /// A character no bundled font can draw.
+    /// A `--font-path` that is not a folder.
+    FontPath { path: PathBuf },
     MissingGlyph {
         file: PathBuf,
         field: String,
@@ -308,6 +310,12 @@ impl fmt::Display for Error {
     }
 }
 
+impl From<crate::render::FontPathError> for Error {
+    fn from(err: crate::render::FontPathError) -> Self {
+        Error::FontPath { path: err.path }
+    }
+}
+
 impl Error {
     fn describe(&self, f: &mut dyn fmt::Write) -> fmt::Result {
         match self {
@@ -424,6 +432,11 @@ impl Error {
                 f,
                 "找不到模板配置「{name}」：既不是内置配置，也不是目录。内置配置：{}。",
                 valid.join("、")
+            ),
+            Error::FontPath { path } => write!(
+                f,
+                "字体目录 {} 不存在或不是目录：--font-path 须给出存放字体文件（ttf/otf/ttc）的目录。",
+                path.display()
             ),
             Error::MissingGlyph {
                 file,

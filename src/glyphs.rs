@@ -1,12 +1,13 @@
 //! Glyph coverage: before typesetting, every character the PDF will show is
-//! checked against the bundled fonts, so nothing prints as a tofu box. A
+//! checked against the fonts the report uses (the bundled ones and the faces
+//! chosen for the profile's font roles), so nothing prints as a tofu box. A
 //! character from the facts is reported with the field it came from.
 
 use std::collections::HashMap;
 
 use crate::error::{Error, Result};
 use crate::facts::FactsFile;
-use crate::render::FontSet;
+use crate::render::UsedFonts;
 use crate::report::ReportData;
 
 /// Characters that are never drawn (zero-width, direction marks, variation
@@ -22,19 +23,19 @@ fn invisible(c: char) -> bool {
 /// repeats a few thousand characters tens of thousands of times, and asking
 /// the fonts each time cost more than typesetting.
 struct Coverage<'a> {
-    fonts: &'a FontSet,
+    fonts: &'a UsedFonts<'a>,
     known: HashMap<char, bool>,
 }
 
 impl<'a> Coverage<'a> {
-    fn new(fonts: &'a FontSet) -> Self {
+    fn new(fonts: &'a UsedFonts<'a>) -> Self {
         Coverage {
             fonts,
             known: HashMap::new(),
         }
     }
 
-    /// The first character of `text` no bundled font can draw.
+    /// The first character of `text` no used font can draw.
     fn first_missing(&mut self, text: &str) -> Option<char> {
         let Coverage { fonts, known } = self;
         text.chars()
@@ -44,7 +45,9 @@ impl<'a> Coverage<'a> {
 
 /// Checks the facts' text fields first (to name the field), then everything
 /// else the report will print (template text).
-pub fn check(facts: &FactsFile, data: &ReportData, fonts: &FontSet) -> Result<()> {
+/// `fonts` are those the report is drawn with: a font loaded from disk that
+/// no role uses does not count.
+pub fn check(facts: &FactsFile, data: &ReportData, fonts: &UsedFonts) -> Result<()> {
     let missing = |field: String, c: char| Error::MissingGlyph {
         file: facts.path.clone(),
         field,
@@ -87,10 +90,12 @@ fn json_strings(value: &serde_json::Value, path: String, out: &mut Vec<(String, 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::{ChosenFonts, FontSet};
 
     #[test]
     fn fallback_fonts_cover_what_fandol_lacks() {
-        let mut coverage = Coverage::new(FontSet::bundled());
+        let used = FontSet::bundled().used(&ChosenFonts::default());
+        let mut coverage = Coverage::new(&used);
         assert_eq!(coverage.first_missing("≦⑪⑫㎡²，。“”（）１２３"), None);
         // Zero-width joiners and direction marks need no glyph.
         assert_eq!(coverage.first_missing("a\u{200D}b\u{202E}c\u{FEFF}"), None);
@@ -105,7 +110,8 @@ mod tests {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             let text = std::fs::read_to_string(&path).unwrap();
-            if let Some(c) = Coverage::new(FontSet::bundled()).first_missing(&text) {
+            let used = FontSet::bundled().used(&ChosenFonts::default());
+            if let Some(c) = Coverage::new(&used).first_missing(&text) {
                 panic!(
                     "{}: U+{:04X} 「{c}」 has no glyph",
                     path.display(),

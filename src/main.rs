@@ -13,7 +13,7 @@ use zpbg::facts::FactsFile;
 use zpbg::output;
 use zpbg::pipeline::{self, DEFAULT_PROFILE};
 use zpbg::profile::Profile;
-use zpbg::render::Archive;
+use zpbg::render::{Archive, FontSet, FontSources};
 use zpbg::sandbox::{self, Guard, Limits};
 use zpbg::scoring::ScoreSheet;
 
@@ -54,6 +54,8 @@ enum Command {
         #[arg(long, value_enum, value_name = "STANDARD")]
         pdf_standard: Option<PdfStandardArg>,
         #[command(flatten)]
+        fonts: FontArgs,
+        #[command(flatten)]
         limits: LimitArgs,
     },
     /// 只评分、不排版：打印指标树、分值、得分和每项扣分理由。
@@ -77,6 +79,8 @@ enum Command {
         /// 模板配置：内置配置名或配置目录。
         #[arg(long, value_name = "NAME|DIR")]
         profile: Option<String>,
+        #[command(flatten)]
+        fonts: FontArgs,
         #[command(flatten)]
         limits: LimitArgs,
     },
@@ -107,6 +111,8 @@ enum Command {
         #[arg(long)]
         allow_missing_glyphs: bool,
         #[command(flatten)]
+        fonts: FontArgs,
+        #[command(flatten)]
         limits: LimitArgs,
     },
     /// 列出内置模板配置。
@@ -114,6 +120,35 @@ enum Command {
     /// 在子进程中为非内置模板配置渲染（内部使用）。
     #[command(name = sandbox::SUBCOMMAND, hide = true)]
     Sandbox,
+}
+
+/// Fonts besides the bundled ones.
+#[derive(clap::Args)]
+struct FontArgs {
+    /// 另加字体目录（递归查找其中的 ttf/otf/ttc 字体文件），可多次给出。模板配置 [fonts] 指定的字体在这里找到时即使用。
+    #[arg(long = "font-path", value_name = "DIR")]
+    font_paths: Vec<PathBuf>,
+    /// 另加本机系统已安装的字体（默认只用内置字体，以保证各机器排出的报告相同）。
+    #[arg(long)]
+    system_fonts: bool,
+}
+
+impl FontArgs {
+    fn load(&self) -> Result<FontSet> {
+        Ok(FontSet::load(&FontSources {
+            dirs: self.font_paths.clone(),
+            system: self.system_fonts,
+        })?)
+    }
+}
+
+/// One 「提示：未找到字体…」 line on stderr per role of `profile` that falls
+/// back to a bundled face.
+fn print_font_notices(fonts: &FontSet, profile: &Profile) {
+    let (_, substitutions) = fonts.resolve(&profile.fonts);
+    for substitution in substitutions {
+        eprintln!("{}", zpbg::error::printable(&substitution.to_string()));
+    }
 }
 
 /// Limits on rendering with a profile that is not built in.
@@ -177,16 +212,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
             facts,
             strict,
             profile,
+            fonts,
             limits,
         } => {
             // Everything `gen` does short of writing, so `check` refuses
             // whatever `gen` would.
+            let fonts = fonts.load()?;
             let facts = FactsFile::load(&facts)?;
             let name = pipeline::profile_name(profile.as_deref(), &facts);
             let profile = Profile::resolve(&name)?;
+            print_font_notices(&fonts, &profile);
             let guard = Guard::new(&name, limits.limits());
             let report = pipeline::build_guarded(&profile, &facts, None, guard.as_ref())?;
-            pipeline::verify(&report, &profile, &facts)?;
+            pipeline::verify(&report, &profile, &facts, &fonts)?;
             let warnings = print_warnings(&facts, &profile, &report.sheet)?;
             let sheet = report.sheet;
             if warnings > 0 {
@@ -210,6 +248,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             allow_missing_glyphs,
             emit,
             pdf_standard,
+            fonts,
             limits,
         } => generate(&Gen {
             facts: &facts,
@@ -223,6 +262,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 PdfStandardArg::A3b => Archive::A3b,
             }),
             limits: limits.limits(),
+            fonts: &fonts,
         })
         .map(|()| ExitCode::SUCCESS),
         Command::Score {
@@ -252,8 +292,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             profile,
             jobs,
             allow_missing_glyphs,
+            fonts,
             limits,
         } => {
+            let fonts = fonts.load()?;
             let progress = cli::progress::Progress::new();
             let outcome = zpbg::batch::run(
                 &zpbg::batch::Options {
@@ -263,9 +305,24 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     jobs: jobs.map(usize::from),
                     allow_missing_glyphs,
                     limits: limits.limits(),
+                    fonts: &fonts,
                 },
                 &mut |event| progress.show(event),
             )?;
+            // Once for the batch: units of one profile share its notices.
+            let mut notices: Vec<&zpbg::render::Substitution> = Vec::new();
+            for unit in &outcome.units {
+                if let Ok(done) = &unit.result {
+                    for s in &done.substitutions {
+                        if !notices.contains(&s) {
+                            notices.push(s);
+                        }
+                    }
+                }
+            }
+            for notice in notices {
+                eprintln!("{}", zpbg::error::printable(&notice.to_string()));
+            }
             let failed = outcome.failed();
             let mut warnings = 0;
             for unit in &outcome.units {
@@ -315,6 +372,7 @@ struct Gen<'a> {
     emit: Emit,
     archive: Option<Archive>,
     limits: Limits,
+    fonts: &'a FontArgs,
 }
 
 fn generate(args: &Gen) -> Result<()> {
@@ -336,17 +394,42 @@ fn generate(args: &Gen) -> Result<()> {
     // Before any work: a refused output should not wait for the report.
     let sink = &mut std::io::sink();
     output::check(&target.format(args, sink), &facts.path, &profile)?;
+    // Plain text uses no fonts.
+    let fonts = match target {
+        Target::Text => FontSet::bundled().clone(),
+        Target::Typst(_) | Target::Pdf(_) => {
+            let fonts = args.fonts.load()?;
+            print_font_notices(&fonts, &profile);
+            fonts
+        }
+    };
     let guard = Guard::new(&name, args.limits);
     let report = pipeline::build_guarded(&profile, &facts, args.section, guard.as_ref())?;
     print_warnings(&facts, &profile, &report.sheet)?;
     let stdout = &mut std::io::stdout().lock();
-    output::write(&report, &profile, &facts, target.format(args, stdout))?;
+    output::write(
+        &report,
+        &profile,
+        &facts,
+        &fonts,
+        target.format(args, stdout),
+    )?;
     match &target {
-        Target::Typst(dir) => eprintln!(
-            "已写出 Typst 源文件到 {0}。编译：typst compile --root {0} --font-path {0}/fonts --ignore-system-fonts {0}/{1}",
-            dir.display(),
-            profile.main
-        ),
+        Target::Typst(dir) => {
+            // The faces chosen from the user's folders or the system are
+            // not copied: the command names where they are.
+            let mut extra: String = (args.fonts.font_paths.iter())
+                .map(|p| format!(" --font-path {}", p.display()))
+                .collect();
+            if !args.fonts.system_fonts {
+                extra += " --ignore-system-fonts";
+            }
+            eprintln!(
+                "已写出 Typst 源文件到 {0}。编译：typst compile --root {0} --font-path {0}/fonts{extra} {0}/{1}",
+                dir.display(),
+                profile.main
+            )
+        }
         Target::Text => {}
         Target::Pdf(path) => eprintln!(
             "已生成 {}（{} 个章节，总分 {}{}）",

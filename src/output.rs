@@ -12,7 +12,7 @@ use crate::facts::FactsFile;
 use crate::glyphs;
 use crate::pipeline::Built;
 use crate::profile::Profile;
-use crate::render::{self, Archive, FontSet, RenderInput};
+use crate::render::{self, Archive, ChosenFonts, FontSet, RenderInput};
 use crate::report::ReportData;
 
 /// A format to write a report in, and where it goes.
@@ -33,34 +33,57 @@ pub enum Format<'a> {
 }
 
 /// Writes `report`, built from `facts` with `profile`, in `format`.
-pub fn write(report: &Built, profile: &Profile, facts: &FactsFile, format: Format) -> Result<()> {
+/// `fonts` are the fonts to typeset with; each font role of the profile
+/// takes its face from them where they have it.
+pub fn write(
+    report: &Built,
+    profile: &Profile,
+    facts: &FactsFile,
+    fonts: &FontSet,
+    format: Format,
+) -> Result<()> {
     check(&format, &facts.path, profile)?;
+    let (chosen, _) = fonts.resolve(&profile.fonts);
     match format {
         Format::Pdf {
             path,
             archive,
             check_glyphs,
-        } => pdf(report, profile, facts, path, archive, check_glyphs),
-        Format::TypstSource { dir } => typst_source(&report.data, profile, dir),
+        } => pdf(
+            report,
+            profile,
+            facts,
+            fonts,
+            &chosen,
+            path,
+            archive,
+            check_glyphs,
+        ),
+        Format::TypstSource { dir } => typst_source(&report.data, &chosen, profile, dir),
         Format::Text { to } => print(to, &render::text::sections(&report.data.sections)),
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn pdf(
     report: &Built,
     profile: &Profile,
     facts: &FactsFile,
+    fonts: &FontSet,
+    chosen: &ChosenFonts,
     path: &Path,
     archive: Option<Archive>,
     check_glyphs: bool,
 ) -> Result<()> {
     if check_glyphs {
-        glyphs::check(facts, &report.data, FontSet::bundled())?;
+        glyphs::check(facts, &report.data, &fonts.used(chosen))?;
     }
     let bytes = render::render_pdf(&RenderInput {
         files: &profile.typst_files,
         main: &profile.main,
         data: &report.data,
+        fonts,
+        chosen,
         archive,
         limits: report.guard.as_ref().map(|guard| &guard.limits),
     })?;
@@ -72,8 +95,17 @@ fn pdf(
 /// `dir`, so that
 /// `typst compile --root DIR --font-path DIR/fonts --ignore-system-fonts DIR/<main>`
 /// makes the report.
-fn typst_source(data: &ReportData, profile: &Profile, dir: &Path) -> Result<()> {
-    let json = serde_json::to_vec(data).expect("report data always serialises");
+fn typst_source(
+    data: &ReportData,
+    chosen: &ChosenFonts,
+    profile: &Profile,
+    dir: &Path,
+) -> Result<()> {
+    let json = serde_json::to_vec(&render::Served {
+        data,
+        fonts: chosen,
+    })
+    .expect("report data always serialises");
     let files = profile
         .typst_files
         .iter()

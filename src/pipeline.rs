@@ -150,13 +150,17 @@ pub fn build_with(
 /// What `gen` checks after building and before writing a PDF, so that
 /// `check` refuses whatever `gen` would: every character has a glyph, and a
 /// profile that is not built in lays out within its limits.
-pub fn verify(report: &Built, profile: &Profile, facts: &FactsFile) -> Result<()> {
-    glyphs::check(facts, &report.data, FontSet::bundled())?;
+/// `fonts` are those `gen` would typeset with.
+pub fn verify(report: &Built, profile: &Profile, facts: &FactsFile, fonts: &FontSet) -> Result<()> {
+    let (chosen, _) = fonts.resolve(&profile.fonts);
+    glyphs::check(facts, &report.data, &fonts.used(&chosen))?;
     if let Some(guard) = &report.guard {
         render::render_pdf(&RenderInput {
             files: &profile.typst_files,
             main: &profile.main,
             data: &report.data,
+            fonts,
+            chosen: &chosen,
             archive: None,
             limits: Some(&guard.limits),
         })?;

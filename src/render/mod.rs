@@ -19,7 +19,10 @@ use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 use crate::report::ReportData;
 use crate::sandbox::{self, Exceeded, Failure, Limits};
 
-pub use fonts::{FontSet, bundled_files};
+pub use fonts::{
+    ChosenFonts, DiskFace, FontPathError, FontSet, FontSources, Role, Substitution, UsedFonts,
+    bundled_files,
+};
 use world::ReportWorld;
 
 /// What one PDF is made from.
@@ -31,6 +34,10 @@ pub struct RenderInput<'a> {
     pub main: &'a str,
     /// Served to the template as `/data.json`.
     pub data: &'a ReportData,
+    /// The fonts to typeset with.
+    pub fonts: &'a FontSet,
+    /// The family of each role, served as `fonts` in `/data.json`.
+    pub chosen: &'a ChosenFonts,
     /// An archival standard to conform to, for bureaus that archive reports.
     pub archive: Option<Archive>,
     /// For a profile that is not built in: lay out in a child process
@@ -151,6 +158,9 @@ pub struct Typeset<'a> {
     main: Cow<'a, str>,
     /// The report as JSON, served as `/data.json`.
     data: String,
+    /// A child process gets the faces from disk and rebuilds the set.
+    #[serde(with = "shared_fonts")]
+    fonts: FontSet,
     date_iso: Option<String>,
     /// The PDF's document id.
     ident: String,
@@ -163,7 +173,12 @@ impl<'a> Typeset<'a> {
         Ok(Typeset {
             files: Cow::Borrowed(input.files),
             main: Cow::Borrowed(input.main),
-            data: serde_json::to_string(input.data).map_err(RenderError::Data)?,
+            data: serde_json::to_string(&Served {
+                data: input.data,
+                fonts: input.chosen,
+            })
+            .map_err(RenderError::Data)?,
+            fonts: input.fonts.clone(),
             date_iso: meta.date_iso.clone(),
             ident: format!("zpbg:{}:{}", meta.unit, meta.title),
             archive: input.archive,
@@ -176,6 +191,7 @@ impl<'a> Typeset<'a> {
             files: Cow::Borrowed(&self.files),
             main: Cow::Borrowed(&self.main),
             data: self.data.clone(),
+            fonts: self.fonts.clone(),
             date_iso: self.date_iso.clone(),
             ident: self.ident.clone(),
             archive: self.archive,
@@ -207,6 +223,7 @@ impl<'a> Typeset<'a> {
             &self.files,
             &self.main,
             self.data.clone().into_bytes(),
+            &self.fonts,
             date,
             max_pages.is_none(),
         )?;
@@ -254,6 +271,30 @@ impl<'a> Typeset<'a> {
         let pdf = typst_pdf::pdf(&document, &options)
             .map_err(|errors| RenderError::Pdf(diagnostics(&world, &errors)))?;
         Ok((pdf, warnings))
+    }
+}
+
+/// What `/data.json` holds: the report, and the family of each font role.
+#[derive(serde::Serialize)]
+pub struct Served<'a> {
+    #[serde(flatten)]
+    pub data: &'a ReportData,
+    pub fonts: &'a ChosenFonts,
+}
+
+/// A [`FontSet`] as it travels to a child process: the faces from disk,
+/// which the child reads itself; the bundled ones it has.
+mod shared_fonts {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::{DiskFace, FontSet};
+
+    pub fn serialize<S: Serializer>(set: &FontSet, s: S) -> Result<S::Ok, S::Error> {
+        set.disk().serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<FontSet, D::Error> {
+        Vec::<DiskFace>::deserialize(d).map(FontSet::with_disk)
     }
 }
 

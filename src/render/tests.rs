@@ -400,6 +400,8 @@ fn render_layout_ok(files: &BTreeMap<String, Vec<u8>>, data: &ReportData) -> Vec
         files,
         main: "report.typ",
         data,
+        fonts: FontSet::bundled(),
+        chosen: &ChosenFonts::default(),
         archive: None,
         limits: None,
     };
@@ -520,6 +522,8 @@ fn errors_name_the_template_line() {
             files,
             main: "report.typ",
             data: &data,
+            fonts: FontSet::bundled(),
+            chosen: &ChosenFonts::default(),
             archive: None,
             limits: None,
         })

@@ -1,7 +1,8 @@
 //! The Typst `World` for one report: the profile's template files and the
-//! report data, all in memory. It never touches the filesystem, the network
-//! or the clock, so a template can read nothing but what we hand it and the
-//! same input always gives the same PDF.
+//! report data, all in memory. It never touches the network or the clock,
+//! and reads from disk only the font files `--font-path`/`--system-fonts`
+//! added, so a template can read nothing but what we hand it and the same
+//! input always gives the same PDF.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -43,7 +44,7 @@ struct Slot {
 
 pub struct ReportWorld {
     library: &'static LazyHash<Library>,
-    fonts: &'static FontSet,
+    fonts: FontSet,
     files: HashMap<FileId, Slot>,
     main: FileId,
     today: Option<Datetime>,
@@ -58,6 +59,7 @@ impl ReportWorld {
         files: &BTreeMap<String, Vec<u8>>,
         main: &str,
         data: Vec<u8>,
+        fonts: &FontSet,
         today: Option<Datetime>,
         trusted: bool,
     ) -> Result<Self, RenderError> {
@@ -77,7 +79,7 @@ impl ReportWorld {
             } else {
                 &SANDBOXED_LIBRARY
             },
-            fonts: FontSet::bundled(),
+            fonts: fonts.clone(),
             files: slots,
             main: main_id,
             today,
@@ -163,7 +165,15 @@ mod tests {
             b"\xef\xbb\xbf#let x = 1".to_vec(),
         );
         let today = Datetime::from_ymd(2025, 5, 1);
-        ReportWorld::new(&files, "report.typ", b"{}".to_vec(), today, true).unwrap()
+        ReportWorld::new(
+            &files,
+            "report.typ",
+            b"{}".to_vec(),
+            FontSet::bundled(),
+            today,
+            true,
+        )
+        .unwrap()
     }
 
     fn id(path: &str) -> FileId {
@@ -197,9 +207,23 @@ mod tests {
     fn rejects_paths_escaping_the_root() {
         let files = BTreeMap::new();
         let today = Datetime::from_ymd(2025, 5, 1);
-        let err = ReportWorld::new(&files, "../report.typ", Vec::new(), today, true);
+        let err = ReportWorld::new(
+            &files,
+            "../report.typ",
+            Vec::new(),
+            FontSet::bundled(),
+            today,
+            true,
+        );
         assert!(matches!(err, Err(RenderError::BadPath(_))));
-        let err = ReportWorld::new(&files, "report.typ", Vec::new(), today, true);
+        let err = ReportWorld::new(
+            &files,
+            "report.typ",
+            Vec::new(),
+            FontSet::bundled(),
+            today,
+            true,
+        );
         assert!(matches!(err, Err(RenderError::MissingMain(_))));
     }
 

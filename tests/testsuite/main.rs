@@ -9,6 +9,7 @@ mod check;
 mod cli;
 mod declared;
 mod figures;
+mod fonts;
 mod golden;
 mod hardening_files;
 mod hardening_limits;
