@@ -223,8 +223,9 @@ fn batch_writes_one_word_file_per_unit() {
     assert!(std::fs::read(&alone).unwrap() == std::fs::read(out.join("a.docx")).unwrap());
 }
 
-/// Each indicator of the example as (name, weight, score), from `score`.
-fn leaves() -> Vec<(String, String, String)> {
+/// The example's total and each indicator as (name, weight, score), from
+/// `score`.
+fn leaves() -> (String, Vec<(String, String, String)>) {
     let out = zpbg(&["score", &example(), "--format", "json"]);
     assert_ok(&out);
     let sheet: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -242,12 +243,7 @@ fn leaves() -> Vec<(String, String, String)> {
     for root in sheet["roots"].as_array().unwrap() {
         walk(root, &mut leaves);
     }
-    leaves.push((
-        String::new(),
-        String::new(),
-        sheet["total"].as_str().unwrap().into(),
-    ));
-    leaves
+    (sheet["total"].as_str().unwrap().into(), leaves)
 }
 
 #[test]
@@ -296,12 +292,39 @@ fn libreoffice_reads_the_headings_scores_and_merged_groups() {
     for group in ["产出指标", "效益指标", "满意度指标", "数量指标"] {
         assert!(text.contains(group), "no group label 「{group}」");
     }
-    // Every indicator with its 分值 and 得分 side by side, and the total.
-    let annex = &text[text.find("绩效指标").expect("the annex table")..];
-    for (name, weight, score) in leaves() {
+    // Every indicator with its 分值 and 得分 side by side: 预算执行率 in the
+    // budget block after its rate, the others in the indicator rows; then
+    // the total.
+    let annex = &text[text.find("预算单位名称").expect("the annex table")..];
+    let (total, leaves) = leaves();
+    for (name, weight, score) in leaves {
+        // The annex prints points as the report does: 4.60 → 4.6.
+        let score = normal(&score);
+        let cells = if name == "预算执行率" {
+            format!("%{score}")
+        } else {
+            format!("{weight}{score}")
+        };
         assert!(
-            annex.contains(&squash(&format!("{weight}{score}"))),
+            annex.contains(&squash(&cells)),
             "annex lacks {name} {weight} {score}"
         );
+    }
+    let total = normal(&total);
+    assert!(
+        annex.contains(&format!("总分100{total}")),
+        "no total {total}"
+    );
+}
+
+/// A number without trailing zeros after its point.
+fn normal(number: &str) -> String {
+    if number.contains('.') {
+        number
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_owned()
+    } else {
+        number.to_owned()
     }
 }
