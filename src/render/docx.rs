@@ -216,10 +216,9 @@ impl Writer<'_> {
                 .before(0)
                 .after(0)
         };
-        let indented = |s: Style| {
-            s.indent(None, Some(SpecialIndentType::FirstLine(640)), None, None)
-                .first_line_chars(200)
-        };
+        // Two characters of 三号 (the crate writes no `firstLineChars`).
+        let indented =
+            |s: Style| s.indent(None, Some(SpecialIndentType::FirstLine(640)), None, None);
         let heading = |level: usize, face: &str| {
             let s = Style::new(HEADINGS[level], StyleType::Paragraph)
                 .name(format!("heading {}", level + 1))
@@ -325,7 +324,6 @@ impl Writer<'_> {
                 .style(BODY)
                 .align(AlignmentType::Center)
                 .indent(Some(0), Some(SpecialIndentType::FirstLine(0)), None, None)
-                .first_line_chars(0)
                 .add_run(Run::new().add_text(clean(&s)))
         };
         out.push(centred(format!("单位名称：{unit}（盖章）")));
@@ -407,7 +405,6 @@ impl Writer<'_> {
                 self.para()
                     .style(BODY)
                     .indent(Some(0), Some(SpecialIndentType::FirstLine(0)), None, None)
-                    .first_line_chars(0)
                     .add_run(
                         Run::new()
                             .fonts(self.fonts(&self.fonts.heading1))
