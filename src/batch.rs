@@ -43,6 +43,17 @@ pub struct Options<'a> {
     pub limits: Limits,
     /// The fonts every unit is typeset with.
     pub fonts: &'a FontSet,
+    /// The files each unit's report is written as.
+    pub formats: output::Formats,
+}
+
+/// How every unit of the batch is rendered.
+#[derive(Clone, Copy)]
+struct Settings<'a> {
+    check_glyphs: bool,
+    limits: Limits,
+    fonts: &'a FontSet,
+    formats: output::Formats,
 }
 
 /// What `run` tells its caller while it works, for the caller to show.
@@ -65,7 +76,8 @@ pub struct Unit {
 
 /// A unit whose report was written: what the summary needs of it.
 pub struct Rendered {
-    pub pdf: PathBuf,
+    /// The report's files: the PDF, the Word file or both.
+    pub files: Vec<PathBuf>,
     pub meta: Meta,
     pub sheet: ScoreSheet,
     /// What `check` would warn about this unit, and measures it shares
@@ -78,13 +90,13 @@ pub struct Rendered {
 }
 
 impl Rendered {
-    /// The PDF's file name, as the progress lines and the CSV show it.
-    pub fn pdf_name(&self) -> String {
-        self.pdf
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .into_owned()
+    /// The files' names, as the progress lines and the CSV show them.
+    pub fn file_names(&self) -> String {
+        self.files
+            .iter()
+            .map(|f| f.file_name().unwrap_or_default().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("、")
     }
 }
 
@@ -127,15 +139,13 @@ pub fn run(opts: &Options, on_event: &mut dyn FnMut(Event)) -> Result<Outcome> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .clamp(1, jobs.len().max(1));
 
-    let mut units = render_all(
-        &jobs,
-        &profiles,
-        threads,
-        !opts.allow_missing_glyphs,
-        opts.limits,
-        opts.fonts,
-        on_event,
-    );
+    let settings = Settings {
+        check_glyphs: !opts.allow_missing_glyphs,
+        limits: opts.limits,
+        fonts: opts.fonts,
+        formats: opts.formats,
+    };
+    let mut units = render_all(&jobs, &profiles, threads, settings, on_event);
     on_event(Event::UnitsDone);
     warn_shared_measures(&mut units);
 
@@ -173,9 +183,7 @@ fn render_all(
     jobs: &[Job],
     profiles: &Profiles,
     threads: usize,
-    check_glyphs: bool,
-    limits: Limits,
-    fonts: &FontSet,
+    settings: Settings,
     on_event: &mut dyn FnMut(Event),
 ) -> Vec<Unit> {
     let mut units: Vec<Option<Unit>> = std::iter::repeat_with(|| None).take(jobs.len()).collect();
@@ -191,7 +199,7 @@ fn render_all(
                     // A panic is a bug, but it should cost one unit, not the batch;
                     // the panic hook has already printed its message.
                     let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                        render_unit(job, profiles, check_glyphs, limits, fonts)
+                        render_unit(job, profiles, settings)
                     }))
                     .unwrap_or_else(|_| Err(Arc::new(Error::Panicked)));
                     if tx.send((index, result)).is_err() {
@@ -366,35 +374,64 @@ impl<'a> Profiles<'a> {
     }
 }
 
-fn render_unit(
-    job: &Job,
-    profiles: &Profiles,
-    check_glyphs: bool,
-    limits: Limits,
-    fonts: &FontSet,
-) -> Result<Rendered, Arc<Error>> {
-    let pdf = &job.pdf;
+fn render_unit(job: &Job, profiles: &Profiles, settings: Settings) -> Result<Rendered, Arc<Error>> {
+    let Settings {
+        check_glyphs,
+        limits,
+        fonts,
+        formats,
+    } = settings;
     let facts = FactsFile::load(&job.facts)?;
     let profile = profiles.get(&facts)?;
-    let format = Format::Pdf {
-        path: pdf,
-        archive: None,
-        check_glyphs,
-    };
-    output::check(&format, &facts.path, &profile)?;
+    // The Word file beside the PDF, with the same stem.
+    let mut files = Vec::new();
+    if formats.pdf || !formats.docx {
+        files.push(job.pdf.clone());
+    }
+    if formats.docx {
+        files.push(job.pdf.with_extension("docx"));
+    }
+    for path in &files {
+        output::check(
+            &format_of(path, &job.pdf, check_glyphs),
+            &facts.path,
+            &profile,
+        )?;
+    }
     let guard = Guard::new(&pipeline::profile_name(profiles.flag, &facts), limits);
     let report = pipeline::build_guarded(&profile, &facts, None, guard.as_ref())?;
     let warnings = check::all(&facts, &profile, &report.sheet)?;
-    output::write(&report, &profile, &facts, fonts, format)?;
+    for path in &files {
+        output::write(
+            &report,
+            &profile,
+            &facts,
+            fonts,
+            format_of(path, &job.pdf, check_glyphs),
+        )?;
+    }
     let (_, substitutions) = fonts.resolve(&profile.fonts);
     Ok(Rendered {
         substitutions,
-        pdf: pdf.clone(),
+        files,
         meta: report.data.meta,
         sheet: report.sheet,
         warnings,
         measures: review::measures(&facts),
     })
+}
+
+/// How the file at `path` is written: the unit's PDF, or its Word file.
+fn format_of<'a>(path: &'a Path, pdf: &Path, check_glyphs: bool) -> Format<'a> {
+    if path == pdf {
+        Format::Pdf {
+            path,
+            archive: None,
+            check_glyphs,
+        }
+    } else {
+        Format::Docx { path }
+    }
 }
 
 /// Adds to each rendered unit a warning for every measure another unit
@@ -514,7 +551,7 @@ impl Summary {
                             .unwrap_or_default()
                     })
                     .collect(),
-                file: d.pdf_name(),
+                file: d.file_names(),
             });
         }
         let year = &done[0].meta.year;

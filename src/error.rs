@@ -181,6 +181,8 @@ pub enum Error {
     },
     /// Typst failed to lay out the report.
     Render(crate::render::RenderError),
+    /// The Word file could not be written.
+    Docx(crate::render::docx::DocxError),
     /// Units of a batch whose PDFs would share a file name, or take the
     /// summary's.
     OutputNames { clashes: Vec<NameClash> },
@@ -449,6 +451,7 @@ impl Error {
                 *character as u32
             ),
             Error::Render(err) => write!(f, "排版失败：{err}"),
+            Error::Docx(err) => write!(f, "{err}"),
             Error::Sandboxed { profile, failure } => match failure {
                 crate::sandbox::Failure::Refused(message) => f.write_str(message),
                 crate::sandbox::Failure::Exceeded { .. }
@@ -603,8 +606,28 @@ impl std::error::Error for Error {
         match self {
             Error::Io { source, .. } => Some(source),
             Error::Render(err) => Some(err),
+            Error::Docx(err) => Some(err),
             _ => None,
         }
+    }
+}
+
+impl fmt::Display for crate::render::docx::DocxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::render::docx::DocxError;
+        match self {
+            DocxError::Pack(message) => write!(f, "写 Word 文件失败：{message}"),
+            DocxError::BadDate(date) => write!(
+                f,
+                "报告日期「{date}」不是 YYYY-MM-DD 形式的日期，无法写入 Word 文件属性。"
+            ),
+        }
+    }
+}
+
+impl From<crate::render::docx::DocxError> for Error {
+    fn from(err: crate::render::docx::DocxError) -> Self {
+        Error::Docx(err)
     }
 }
 

@@ -35,9 +35,19 @@ enum Command {
     Gen {
         /// 事实文件（TOML）。
         facts: PathBuf,
-        /// 输出 PDF 路径；默认与事实文件同名、扩展名为 .pdf。
+        /// 输出文件路径；默认与事实文件同名、扩展名为 .pdf（或 .docx）。同时输出两种格式时指 PDF，Word 文件与它同名、扩展名为 .docx。
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// 输出格式：pdf、docx（可编辑的 Word 文件），或 pdf,docx 同时输出。
+        #[arg(
+            long,
+            value_enum,
+            value_delimiter = ',',
+            default_value = "pdf",
+            value_name = "FORMAT",
+            conflicts_with = "emit"
+        )]
+        format: Vec<ReportFormat>,
         /// 只生成一个章节：不带 -o 时以纯文本打印到标准输出，带 -o 时输出该章节的 PDF。
         #[arg(long, value_name = "ID")]
         section: Option<String>,
@@ -101,6 +111,15 @@ enum Command {
         /// 输出目录；每份报告以事实文件名命名。
         #[arg(short, long, value_name = "DIR")]
         output: PathBuf,
+        /// 每个单位的报告格式：pdf、docx，或 pdf,docx 同时输出。
+        #[arg(
+            long,
+            value_enum,
+            value_delimiter = ',',
+            default_value = "pdf",
+            value_name = "FORMAT"
+        )]
+        format: Vec<ReportFormat>,
         /// 模板配置：内置配置名或配置目录；给出时所有单位都用它。
         #[arg(long, value_name = "NAME|DIR")]
         profile: Option<String>,
@@ -186,6 +205,20 @@ enum Emit {
     Typst,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ReportFormat {
+    Pdf,
+    Docx,
+}
+
+/// The formats asked for, each once.
+fn formats(list: &[ReportFormat]) -> output::Formats {
+    output::Formats {
+        pdf: list.contains(&ReportFormat::Pdf),
+        docx: list.contains(&ReportFormat::Docx),
+    }
+}
+
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum Format {
     Table,
@@ -250,9 +283,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             pdf_standard,
             fonts,
             limits,
+            format,
         } => generate(&Gen {
             facts: &facts,
             output,
+            formats: formats(&format),
             section: section.as_deref(),
             profile: profile.as_deref(),
             allow_missing_glyphs,
@@ -294,6 +329,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             allow_missing_glyphs,
             fonts,
             limits,
+            format,
         } => {
             let fonts = fonts.load()?;
             let progress = cli::progress::Progress::new();
@@ -306,6 +342,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     allow_missing_glyphs,
                     limits: limits.limits(),
                     fonts: &fonts,
+                    formats: formats(&format),
                 },
                 &mut |event| progress.show(event),
             )?;
@@ -366,6 +403,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
 struct Gen<'a> {
     facts: &'a Path,
     output: Option<PathBuf>,
+    formats: output::Formats,
     section: Option<&'a str>,
     profile: Option<&'a str>,
     allow_missing_glyphs: bool,
@@ -385,19 +423,18 @@ fn generate(args: &Gen) -> Result<()> {
             args.facts.with_file_name(format!("{stem}-typst"))
         })),
         // One section and nowhere to put a PDF: the section is read on screen.
-        (Emit::Pdf, Some(_), None) => Target::Text,
-        (Emit::Pdf, _, path) => Target::Pdf(
-            path.clone()
-                .unwrap_or_else(|| args.facts.with_extension("pdf")),
-        ),
+        (Emit::Pdf, Some(_), None) if args.formats == output::Formats::default() => Target::Text,
+        (Emit::Pdf, _, path) => files(args.facts, path.as_deref(), args.formats),
     };
     // Before any work: a refused output should not wait for the report.
-    let sink = &mut std::io::sink();
-    output::check(&target.format(args, sink), &facts.path, &profile)?;
+    for part in target.parts() {
+        let sink = &mut std::io::sink();
+        output::check(&part.format(args, sink), &facts.path, &profile)?;
+    }
     // Plain text uses no fonts.
     let fonts = match target {
         Target::Text => FontSet::bundled().clone(),
-        Target::Typst(_) | Target::Pdf(_) => {
+        _ => {
             let fonts = args.fonts.load()?;
             print_font_notices(&fonts, &profile);
             fonts
@@ -406,14 +443,10 @@ fn generate(args: &Gen) -> Result<()> {
     let guard = Guard::new(&name, args.limits);
     let report = pipeline::build_guarded(&profile, &facts, args.section, guard.as_ref())?;
     print_warnings(&facts, &profile, &report.sheet)?;
-    let stdout = &mut std::io::stdout().lock();
-    output::write(
-        &report,
-        &profile,
-        &facts,
-        &fonts,
-        target.format(args, stdout),
-    )?;
+    for part in target.parts() {
+        let stdout = &mut std::io::stdout().lock();
+        output::write(&report, &profile, &facts, &fonts, part.format(args, stdout))?;
+    }
     match &target {
         Target::Typst(dir) => {
             // The faces chosen from the user's folders or the system are
@@ -431,9 +464,14 @@ fn generate(args: &Gen) -> Result<()> {
             )
         }
         Target::Text => {}
-        Target::Pdf(path) => eprintln!(
+        Target::Pdf(_) | Target::Docx(_) | Target::Both(..) => eprintln!(
             "已生成 {}（{} 个章节，总分 {}{}）",
-            path.display(),
+            target
+                .parts()
+                .iter()
+                .map(|t| t.path().display().to_string())
+                .collect::<Vec<_>>()
+                .join("、"),
             report.data.sections.len(),
             zpbg::num::points(report.sheet.total),
             grade_suffix(&report.sheet.grade)
@@ -447,19 +485,62 @@ enum Target {
     Typst(PathBuf),
     Text,
     Pdf(PathBuf),
+    Docx(PathBuf),
+    /// The PDF, then the Word file beside it.
+    Both(PathBuf, PathBuf),
+}
+
+/// The files of `formats`: at `-o` (the PDF's path when both are asked
+/// for) or beside the facts file; the Word file of both beside the PDF,
+/// with the same stem.
+fn files(facts: &Path, output: Option<&Path>, formats: output::Formats) -> Target {
+    let at = |ext| output.map_or_else(|| facts.with_extension(ext), Path::to_path_buf);
+    match (formats.pdf, formats.docx) {
+        (true, true) => {
+            let mut pdf = at("pdf");
+            let docx = pdf.with_extension("docx");
+            if pdf == docx {
+                pdf = pdf.with_extension("pdf");
+            }
+            Target::Both(pdf, docx)
+        }
+        (false, true) => Target::Docx(at("docx")),
+        _ => Target::Pdf(at("pdf")),
+    }
 }
 
 impl Target {
+    /// Each file written, one target each, in the order written.
+    fn parts(&self) -> Vec<Target> {
+        match self {
+            Target::Both(pdf, docx) => vec![Target::Pdf(pdf.clone()), Target::Docx(docx.clone())],
+            Target::Typst(dir) => vec![Target::Typst(dir.clone())],
+            Target::Text => vec![Target::Text],
+            Target::Pdf(path) => vec![Target::Pdf(path.clone())],
+            Target::Docx(path) => vec![Target::Docx(path.clone())],
+        }
+    }
+
+    /// The file or folder written; none for text on standard output.
+    fn path(&self) -> &Path {
+        match self {
+            Target::Typst(path) | Target::Pdf(path) | Target::Docx(path) => path,
+            Target::Both(pdf, _) => pdf,
+            Target::Text => Path::new("-"),
+        }
+    }
+
     /// The format writing here, printing text to `to`.
     fn format<'a>(&'a self, args: &Gen, to: &'a mut dyn std::io::Write) -> output::Format<'a> {
         match self {
             Target::Typst(dir) => output::Format::TypstSource { dir },
             Target::Text => output::Format::Text { to },
-            Target::Pdf(path) => output::Format::Pdf {
+            Target::Pdf(path) | Target::Both(path, _) => output::Format::Pdf {
                 path,
                 archive: args.archive,
                 check_glyphs: !args.allow_missing_glyphs,
             },
+            Target::Docx(path) => output::Format::Docx { path },
         }
     }
 }

@@ -15,6 +15,22 @@ use crate::profile::Profile;
 use crate::render::{self, Archive, ChosenFonts, FontSet, RenderInput};
 use crate::report::ReportData;
 
+/// The files `gen` and `batch` write a report as (`--format pdf,docx`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Formats {
+    pub pdf: bool,
+    pub docx: bool,
+}
+
+impl Default for Formats {
+    fn default() -> Self {
+        Formats {
+            pdf: true,
+            docx: false,
+        }
+    }
+}
+
 /// A format to write a report in, and where it goes.
 pub enum Format<'a> {
     /// The laid-out report, conforming to `archive` when given. With
@@ -24,6 +40,8 @@ pub enum Format<'a> {
         archive: Option<Archive>,
         check_glyphs: bool,
     },
+    /// An editable Word file of the same report.
+    Docx { path: &'a Path },
     /// What the embedded engine compiles, for inspecting the report or
     /// compiling it with the typst CLI.
     TypstSource { dir: &'a Path },
@@ -60,6 +78,7 @@ pub fn write(
             check_glyphs,
         ),
         Format::TypstSource { dir } => typst_source(&report.data, &chosen, profile, dir),
+        Format::Docx { path } => docx(&report.data, profile, path),
         Format::Text { to } => print(to, &render::text::sections(&report.data.sections)),
     }
 }
@@ -88,6 +107,13 @@ fn pdf(
         limits: report.guard.as_ref().map(|guard| &guard.limits),
     })?;
     // Only a finished PDF replaces an earlier one.
+    write_atomically(path, &bytes)
+}
+
+/// Writes the report as .docx, naming the profile's faces; only a finished
+/// file replaces an earlier one.
+fn docx(data: &ReportData, profile: &Profile, path: &Path) -> Result<()> {
+    let bytes = render::docx::render_docx(data, &profile.fonts)?;
     write_atomically(path, &bytes)
 }
 
@@ -162,7 +188,7 @@ pub fn print(to: &mut dyn Write, text: &str) -> Result<()> {
 /// through).
 pub fn check(format: &Format, facts: &Path, profile: &Profile) -> Result<()> {
     match format {
-        Format::Pdf { path, .. } => check_file(path, facts, profile),
+        Format::Pdf { path, .. } | Format::Docx { path } => check_file(path, facts, profile),
         Format::TypstSource { dir } => {
             check_no_links(dir, Path::new(""))?;
             for rel in typst_paths(profile) {

@@ -42,7 +42,7 @@ impl Progress {
                 if tty { "\r\x1b[K" } else { "" },
                 unit.facts.display()
             ),
-            (Ok(rendered), false) => writeln!(err, "[{count}] ok {}", rendered.pdf_name()),
+            (Ok(rendered), false) => writeln!(err, "[{count}] ok {}", rendered.file_names()),
             (Ok(_), true) => Ok(()),
         };
         if self.tty {

@@ -8,6 +8,7 @@ mod batch;
 mod check;
 mod cli;
 mod declared;
+mod docx;
 mod figures;
 mod fonts;
 mod golden;
