@@ -535,29 +535,16 @@ impl Writer<'_> {
             Cell::head("预算单位名称"),
             Cell::text(&a.unit).span(ncols - 1),
         ]];
-        let mut head_row = vec![Cell::head("年度预算申请").rows(3)];
-        let mut money_row = Vec::new();
+        let (head_row, money_row) = money_rows(
+            Cell::head("年度预算申请").rows(3),
+            k,
+            ["年初预算数", "全年预算数", "全年执行数"],
+            [&b.initial, &b.full, &b.actual, &b.weight, &b.rate, &b.score],
+        );
         let mut split_row = Vec::new();
         if k > 0 {
-            head_row.push(Cell::head("").span(k));
-            money_row.push(Cell::head("年度资金总额").span(k));
             split_row.push(Cell::head("其中").span(k));
         }
-        head_row.extend(
-            [
-                "年初预算数",
-                "全年预算数",
-                "全年执行数",
-                "分值",
-                "执行率",
-                "得分",
-            ]
-            .map(Cell::head),
-        );
-        money_row.extend(
-            [&b.initial, &b.full, &b.actual, &b.weight, &b.rate, &b.score]
-                .map(|s| Cell::text(s).align(AlignmentType::Center)),
-        );
         split_row.push(Cell::text(&format!("基本支出：{}", b.basic)).span(3));
         split_row.push(Cell::text(&format!("项目支出：{}", b.project)).span(3));
         upper.extend([head_row, money_row, split_row]);
@@ -613,26 +600,11 @@ impl Writer<'_> {
         ];
         let m = &p.money;
         let k = ncols - 7;
-        let mut head_row = vec![Cell::head("项目资金（万元）").rows(2 + p.sources.len())];
-        let mut money_row = Vec::new();
-        if k > 0 {
-            head_row.push(Cell::head("").span(k));
-            money_row.push(Cell::head("年度资金总额").span(k));
-        }
-        head_row.extend(
-            [
-                "年初预算",
-                "全年预算",
-                "全年执行数",
-                "分值",
-                "执行率",
-                "得分",
-            ]
-            .map(Cell::head),
-        );
-        money_row.extend(
-            [&m.initial, &m.full, &m.actual, &m.weight, &m.rate, &m.score]
-                .map(|s| Cell::text(s).align(AlignmentType::Center)),
+        let (head_row, money_row) = money_rows(
+            Cell::head("项目资金（万元）").rows(2 + p.sources.len()),
+            k,
+            ["年初预算", "全年预算", "全年执行数"],
+            [&m.initial, &m.full, &m.actual, &m.weight, &m.rate, &m.score],
         );
         upper.extend([head_row, money_row]);
         for (i, s) in p.sources.iter().enumerate() {
@@ -827,6 +799,32 @@ fn column_weights(t: &DataTable) -> Vec<f64> {
             longest.clamp(2.0, 12.0)
         })
         .collect()
+}
+
+/// The money block's first two rows, as the 自评表 and the project sheets
+/// share them: `label` on the left (spanning the block), `k` columns for
+/// the row heads, then the three amounts' `heads` with 分值, 执行率 and 得分
+/// over the 年度资金总额 `values`.
+fn money_rows(
+    label: Cell,
+    k: usize,
+    heads: [&str; 3],
+    values: [&String; 6],
+) -> (Vec<Cell>, Vec<Cell>) {
+    let mut head_row = vec![label];
+    let mut money_row = Vec::new();
+    if k > 0 {
+        head_row.push(Cell::head("").span(k));
+        money_row.push(Cell::head("年度资金总额").span(k));
+    }
+    head_row.extend(
+        heads
+            .into_iter()
+            .chain(["分值", "执行率", "得分"])
+            .map(Cell::head),
+    );
+    money_row.extend(values.map(|s| Cell::text(s).align(AlignmentType::Center)));
+    (head_row, money_row)
 }
 
 fn goal_rows(goals: &[AnnexGoal], split: usize, ncols: usize) -> Vec<Vec<Cell>> {
