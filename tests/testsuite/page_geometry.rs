@@ -86,14 +86,14 @@ fn pages(pdf: &std::path::Path) -> Vec<Page> {
         .collect()
 }
 
-/// The example, with `extra` as one more paragraph of its 公开情况.
-fn example_pages(name: &str, extra: &str) -> Vec<Page> {
+/// The example with `from` replaced by `to` once, rendered.
+fn edited_pages(name: &str, from: &str, to: &str) -> Vec<Page> {
     let dir = scratch(name);
     let pdf = dir.join("r.pdf");
     let facts = dir.join("facts.toml");
     let text = read("data/example.toml");
-    let text = text.replacen("publicity = [", &format!("publicity = [\"{extra}\", "), 1);
-    std::fs::write(&facts, text).unwrap();
+    assert!(text.contains(from), "「{from}」 not in the example");
+    std::fs::write(&facts, text.replacen(from, to, 1)).unwrap();
     assert_ok(&zpbg(&[
         "gen",
         facts.to_str().unwrap(),
@@ -139,7 +139,12 @@ const IDEOGRAPHS: &str = "本单位将严格按照预算绩效管理要求持续
 
 #[test]
 fn the_example_keeps_to_the_gongwen_page() {
-    let pages = example_pages("example", IDEOGRAPHS);
+    // The example, with a paragraph of ideographs more in its 公开情况.
+    let pages = edited_pages(
+        "example",
+        "publicity = [",
+        &format!("publicity = [\"{IDEOGRAPHS}\", "),
+    );
     let mut numbered = 0;
     let mut widest_line = 0;
     let mut fullest_page = 0;
@@ -260,7 +265,6 @@ fn the_example_keeps_to_the_gongwen_page() {
 
 #[test]
 fn no_title_line_is_one_character_alone() {
-    let base = read("data/example.toml");
     // Unit names whose title line, in 二号 on the 156 mm 版心, runs one
     // character (「局」) or two past a full line.
     for (i, name) in [
@@ -270,22 +274,12 @@ fn no_title_line_is_one_character_alone() {
     .iter()
     .enumerate()
     {
-        let dir = scratch(&format!("title-{i}"));
-        let facts = dir.join("facts.toml");
-        let pdf = dir.join("r.pdf");
-        let text = base.replacen(
+        let pages = edited_pages(
+            &format!("title-{i}"),
             "name = \"示例县人力资源和社会保障局\"",
             &format!("name = \"{name}\""),
-            1,
         );
-        std::fs::write(&facts, text).unwrap();
-        assert_ok(&zpbg(&[
-            "gen",
-            facts.to_str().unwrap(),
-            "-o",
-            pdf.to_str().unwrap(),
-        ]));
-        let cover = &pages(&pdf)[0];
+        let cover = &pages[0];
         // The title: 二号 lines, 22 pt tall.
         let title: Vec<String> = cover
             .lines
