@@ -141,7 +141,7 @@ fn typst_source(
         .chain(
             render::bundled_files()
                 .iter()
-                .map(|(name, bytes)| (format!("fonts/{name}"), *bytes)),
+                .map(|(name, bytes)| (format!("fonts/{name}"), bytes.as_slice())),
         );
     for (rel, bytes) in files {
         let path = dir.join(&rel);

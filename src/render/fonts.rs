@@ -18,16 +18,13 @@ use typst::foundations::Bytes;
 use typst::text::{Font, FontBook, FontInfo};
 use typst::utils::LazyHash;
 
+use super::bundled::{self, Packed};
 use crate::profile::FontRoles;
-macro_rules! bundled {
-    ($($file:literal),* $(,)?) => {
-        &[$(($file, include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/fonts/", $file)))),*]
-    };
-}
 
-/// Each bundled face. The order is the font book's order, which only matters
-/// as a tie-break when Typst picks a fallback.
-static BUNDLED: &[(&str, &[u8])] = bundled![
+/// Each bundled face, by its file under `fonts/`. The order is the font
+/// book's order, which only matters as a tie-break when Typst picks a
+/// fallback.
+const BUNDLED: &[&str] = &[
     "FandolSong-Regular.otf",
     "FandolSong-Bold.otf",
     "FandolHei-Regular.otf",
@@ -87,12 +84,25 @@ pub struct FontSources {
     pub system: bool,
 }
 
-static BUNDLED_SET: LazyLock<FontSet> = LazyLock::new(|| {
-    let fonts: Vec<Font> = BUNDLED
+/// Each bundled font file's bytes, in [`BUNDLED`]'s order, from the cache.
+static BUNDLED_BYTES: LazyLock<Vec<(&'static str, Bytes)>> = LazyLock::new(|| {
+    let cache = bundled::cache_dir();
+    BUNDLED
         .iter()
-        .flat_map(|(_, data)| Font::iter(Bytes::new(*data)))
+        .map(|name| (*name, packed(name).bytes(cache.as_deref())))
+        .collect()
+});
+
+fn packed(name: &str) -> &'static Packed {
+    bundled::packed(name).unwrap_or_else(|| panic!("build.rs embeds every file of fonts/: {name}"))
+}
+
+static BUNDLED_SET: LazyLock<FontSet> = LazyLock::new(|| {
+    let fonts: Vec<Font> = BUNDLED_BYTES
+        .iter()
+        .flat_map(|(_, data)| Font::iter(data.clone()))
         .collect();
-    let names = BUNDLED
+    let names = BUNDLED_BYTES
         .iter()
         .flat_map(|(_, data)| {
             let count = ttf_parser::fonts_in_collection(data).unwrap_or(1);
@@ -108,8 +118,8 @@ static BUNDLED_SET: LazyLock<FontSet> = LazyLock::new(|| {
 });
 
 /// The bundled font files by name, for `--emit typst`.
-pub fn bundled_files() -> &'static [(&'static str, &'static [u8])] {
-    BUNDLED
+pub fn bundled_files() -> &'static [(&'static str, Bytes)] {
+    &BUNDLED_BYTES
 }
 
 /// Every family name (nameID 1 and 16) of a face in every language,
@@ -478,6 +488,15 @@ mod tests {
     ];
 
     #[test]
+    fn the_book_order_names_every_bundled_file_once() {
+        let mut order = BUNDLED.to_vec();
+        order.sort_unstable();
+        order.dedup();
+        let embedded: Vec<&str> = bundled::FONTS.iter().map(|font| font.name).collect();
+        assert_eq!(order, embedded);
+    }
+
+    #[test]
     fn all_faces_parse_under_expected_families() {
         let set = FontSet::bundled();
         assert_eq!(set.0.faces.len(), BUNDLED.len());
@@ -569,15 +588,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("zpbg-fonts-unit-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("sub")).unwrap();
         let file = dir.join("sub/hebrew.TTF");
-        std::fs::write(
-            &file,
-            BUNDLED
-                .iter()
-                .find(|(n, _)| *n == "NotoSerifHebrew-Regular.ttf")
-                .unwrap()
-                .1,
-        )
-        .unwrap();
+        std::fs::write(&file, packed("NotoSerifHebrew-Regular.ttf").bytes(None)).unwrap();
         let set = FontSet::load(&FontSources {
             dirs: vec![dir.clone()],
             system: false,

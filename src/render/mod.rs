@@ -1,6 +1,7 @@
 //! Typst rendering: lays out a finished [`ReportData`] with a profile's
 //! template and writes the PDF, entirely in process and in memory.
 
+mod bundled;
 pub mod docx;
 mod fonts;
 pub mod text;
