@@ -13,10 +13,10 @@ use std::fmt;
 use std::io::{Cursor, Read, Write};
 
 use docx_rs::{
-    AlignmentType, BreakType, Docx, FieldCharType, Footer, InstrText, LineSpacing, LineSpacingType,
-    PageMargin, PageNumType, PageOrientationType, PageSize, Paragraph, Run, RunFonts,
-    SectionProperty, SpecialIndentType, Style, StyleType, Table, TableCell, TableLayoutType,
-    TableRow, VAlignType, VMergeType, WidthType, create_footer_rid,
+    AlignmentType, BreakType, DocGrid, DocGridType, Docx, FieldCharType, Footer, InstrText,
+    LineSpacing, LineSpacingType, PageMargin, PageNumType, PageOrientationType, PageSize,
+    Paragraph, Run, RunFonts, SectionProperty, SpecialIndentType, Style, StyleType, Table,
+    TableCell, TableLayoutType, TableRow, VAlignType, VMergeType, WidthType, create_footer_rid,
 };
 
 use crate::profile::FontRoles;
@@ -53,8 +53,12 @@ const SI: usize = 28;
 const WU: usize = 21;
 const XIAO_SI: usize = 24;
 
-/// Body line pitch: 28 pt, fixed, as on the 公文 grid.
-const PITCH: i32 = 560;
+/// The 公文 text grid (GB/T 9704): 22 lines of 28 characters on the 225 ×
+/// 156 mm 版心. A line is 225 mm / 22 = 579.8 twips, rounded down so that
+/// 22 fit; Word counts a character cell from the 16 pt default size plus
+/// `CHAR_SPACE` 4096ths of a point: 156 mm / 28 = 15.7927 pt, so −849.
+const PITCH: i32 = 579;
+const CHAR_SPACE: isize = -849;
 
 /// 宋体 for page numbers, as GB/T 9704 prescribes for them.
 const SONG: &str = "宋体";
@@ -129,6 +133,7 @@ impl Writer<'_> {
             SectionProperty::new()
                 .page_size(PageSize::new().size(A4_SHORT, A4_LONG))
                 .page_margin(portrait_margins())
+                .doc_grid(text_grid())
         };
 
         if meta.front_matter {
@@ -197,9 +202,12 @@ impl Writer<'_> {
                 .page_orient(PageOrientationType::Landscape)
                 .page_margin(landscape_margins())
         } else {
-            docx.page_size(A4_SHORT, A4_LONG)
+            let mut docx = docx
+                .page_size(A4_SHORT, A4_LONG)
                 .page_margin(portrait_margins())
-                .page_num_type(PageNumType::new().start(1))
+                .page_num_type(PageNumType::new().start(1));
+            docx.document = docx.document.doc_grid(text_grid());
+            docx
         };
         // These are footers 1 and 2; `even_footer` also turns on even/odd
         // footers.
@@ -245,6 +253,7 @@ impl Writer<'_> {
             .add_style(
                 Style::new(TITLE, StyleType::Paragraph)
                     .name("Title")
+                    .snap_to_grid(false)
                     .fonts(self.fonts(&f.title))
                     .size(ER)
                     .align(AlignmentType::Center)
@@ -271,6 +280,7 @@ impl Writer<'_> {
             .add_style(
                 Style::new(TABLE_TEXT, StyleType::Paragraph)
                     .name("Table Text")
+                    .snap_to_grid(false)
                     .fonts(self.fonts(&f.body))
                     .size(WU)
                     .line_spacing(
@@ -292,6 +302,7 @@ impl Writer<'_> {
             .add_style(
                 Style::new(CAPTION, StyleType::Paragraph)
                     .name("Table Caption")
+                    .snap_to_grid(false)
                     .fonts(self.fonts(&f.heading1))
                     .size(SI)
                     .align(AlignmentType::Center)
@@ -301,6 +312,7 @@ impl Writer<'_> {
             .add_style(
                 Style::new(SMALL, StyleType::Paragraph)
                     .name("Annex Note")
+                    .snap_to_grid(false)
                     .fonts(self.fonts(&f.body))
                     .size(XIAO_SI)
                     .line_spacing(
@@ -728,6 +740,16 @@ impl Part {
 /// Width of the portrait 版心, 156 mm, and of the landscape annex's.
 const PORTRAIT_WIDTH: i32 = 8844;
 const LANDSCAPE_WIDTH: i32 = 13776;
+
+/// The portrait sections' grid. Titles and tables, in other sizes, are
+/// kept off it (`snap_to_grid(false)` in their styles); the landscape
+/// annex has none.
+fn text_grid() -> DocGrid {
+    DocGrid::new()
+        .grid_type(DocGridType::LinesAndChars)
+        .line_pitch(PITCH as usize)
+        .char_space(CHAR_SPACE)
+}
 
 fn portrait_margins() -> PageMargin {
     // GB/T 9704: 版心 156 × 225 mm; the page number 7 mm below it.

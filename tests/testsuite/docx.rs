@@ -95,6 +95,17 @@ fn the_example_as_word_has_headings_toc_landscape_annex_and_merged_cells() {
 
     assert!(xml.contains(r#"TOC \o &quot;1-3&quot; \h"#) || xml.contains(r#"TOC \o "1-3" \h"#));
     assert!(xml.contains(r#"w:orient="landscape""#));
+    // The 公文 grid on the portrait sections (contents, body): 22 lines of
+    // 28 characters; the landscape annex has none.
+    let grid = r#"<w:docGrid w:type="linesAndChars" w:linePitch="579" w:charSpace="-849" />"#;
+    let sections: Vec<&str> = xml.split("<w:sectPr").skip(1).collect();
+    assert!(sections.len() >= 3, "{} sections", sections.len());
+    for section in &sections {
+        let landscape = section.contains(r#"w:orient="landscape""#);
+        assert_eq!(!section.contains(grid), landscape, "{section}");
+    }
+    assert!(styles.contains(r#"w:line="579" w:lineRule="exact""#));
+    assert!(styles.contains(r#"<w:snapToGrid w:val="false" />"#));
     assert!(xml.contains(r#"<w:vMerge w:val="restart" />"#));
     assert!(xml.contains(r#"<w:vMerge w:val="continue" />"#));
     assert!(xml.contains("<w:gridSpan "));
