@@ -77,7 +77,14 @@ pub fn write(
             archive,
             check_glyphs,
         ),
-        Format::TypstSource { dir } => typst_source(&report.data, &chosen, profile, dir),
+        Format::TypstSource { dir } => {
+            let added = added_fonts(fonts, &chosen);
+            for (rel, _) in &added {
+                check_no_links(dir, Path::new(rel))?;
+                check_file(&dir.join(rel), &facts.path, profile)?;
+            }
+            typst_source(&report.data, &added, &chosen, profile, dir)
+        }
         Format::Docx { path } => docx(&report.data, profile, path),
         Format::Text { to } => print(to, &render::text::sections(&report.data.sections)),
     }
@@ -117,12 +124,14 @@ fn docx(data: &ReportData, profile: &Profile, path: &Path) -> Result<()> {
     write_atomically(path, &bytes)
 }
 
-/// Writes the profile's Typst files, `data.json` and the bundled fonts to
+/// Writes the profile's Typst files, `data.json`, the bundled fonts and the
+/// font files from `--font-path`/`--system-fonts` that a role uses to
 /// `dir`, so that
 /// `typst compile --root DIR --font-path DIR/fonts --ignore-system-fonts DIR/<main>`
 /// makes the report.
 fn typst_source(
     data: &ReportData,
+    added: &[(String, &Path)],
     chosen: &ChosenFonts,
     profile: &Profile,
     dir: &Path,
@@ -144,20 +153,48 @@ fn typst_source(
                 .map(|(name, bytes)| (format!("fonts/{name}"), bytes.as_slice())),
         );
     for (rel, bytes) in files {
-        let path = dir.join(&rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|source| Error::Io {
-                path: parent.to_path_buf(),
-                source,
-            })?;
-        }
-        write_atomically(&path, bytes)?;
+        write_into(dir, &rel, bytes)?;
+    }
+    for (rel, from) in added {
+        let bytes = std::fs::read(from).map_err(|source| Error::Io {
+            path: from.to_path_buf(),
+            source,
+        })?;
+        write_into(dir, rel, &bytes)?;
     }
     Ok(())
 }
 
+/// Writes `bytes` to `dir/rel`, making the folders it needs.
+fn write_into(dir: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
+    let path = dir.join(rel);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|source| Error::Io {
+            path: parent.to_path_buf(),
+            source,
+        })?;
+    }
+    write_atomically(&path, bytes)
+}
+
+/// The font files from disk a role uses, with the path `--emit typst`
+/// writes each to: numbered, since two folders may hold files of one name.
+fn added_fonts<'f>(fonts: &'f FontSet, chosen: &ChosenFonts) -> Vec<(String, &'f Path)> {
+    fonts
+        .chosen_files(chosen)
+        .into_iter()
+        .enumerate()
+        .map(|(i, path)| {
+            let name = path
+                .file_name()
+                .map_or_else(|| "font".into(), |name| name.to_string_lossy().into_owned());
+            (format!("fonts/added/{}-{name}", i + 1), path)
+        })
+        .collect()
+}
+
 /// The paths, relative to its folder, that `--emit typst` writes: those of
-/// [`typst_source`].
+/// [`typst_source`] but the added fonts.
 fn typst_paths(profile: &Profile) -> impl Iterator<Item = String> {
     profile
         .typst_files

@@ -311,6 +311,31 @@ impl FontSet {
         (chosen, substitutions)
     }
 
+    /// The font files from disk that hold a face of a family in `chosen`,
+    /// each once, in the book's order: what `--emit typst` must copy so
+    /// the typst CLI sets each role as zpbg does.
+    pub fn chosen_files(&self, chosen: &ChosenFonts) -> Vec<&Path> {
+        let families: HashSet<String> = [
+            &chosen.title,
+            &chosen.body,
+            &chosen.heading1,
+            &chosen.heading2,
+            &chosen.latin,
+        ]
+        .into_iter()
+        .flatten()
+        .map(|f| f.to_lowercase())
+        .collect();
+        let mut files: Vec<&Path> = Vec::new();
+        for face in &self.0.disk {
+            let path = face.path.as_path();
+            if families.contains(&face.info.family.to_lowercase()) && !files.contains(&path) {
+                files.push(path);
+            }
+        }
+        files
+    }
+
     /// The faces a report set in `chosen` can draw with: every bundled
     /// face (the layouts' fallback chain holds them all), the faces of the
     /// chosen families, and the Latin face for what it is used for. A face

@@ -400,3 +400,43 @@ fn the_title_face_sets_the_titles() {
     let listed = pdf_fonts(&pdf);
     assert!(listed.contains(&format!("+{ps}")), "{listed}");
 }
+
+#[test]
+fn emit_typst_copies_the_font_path_faces_a_role_uses() {
+    let dir = scratch("emit");
+    let fonts = dir.join("fonts");
+    std::fs::create_dir_all(&fonts).unwrap();
+    renamed_font(&fonts, "fangsong.otf", BODY_EN, BODY_ZH, BODY_PS);
+    // A face no role asks for stays behind.
+    renamed_font(&fonts, "other.otf", "Unused Face", "无用字体", "UnusedFace-Regular");
+    let out_dir = dir.join("src");
+    let out = zpbg(&[
+        "gen",
+        example().to_str().unwrap(),
+        "--emit",
+        "typst",
+        "-o",
+        out_dir.to_str().unwrap(),
+        "--font-path",
+        fonts.to_str().unwrap(),
+    ]);
+    assert_ok(&out);
+    let added: Vec<String> = std::fs::read_dir(out_dir.join("fonts/added"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(added, ["1-fangsong.otf"]);
+    assert_eq!(
+        std::fs::read(out_dir.join("fonts/added/1-fangsong.otf")).unwrap(),
+        std::fs::read(fonts.join("fangsong.otf")).unwrap()
+    );
+    let data = std::fs::read_to_string(out_dir.join("data.json")).unwrap();
+    let served: serde_json::Value = serde_json::from_str(&data).unwrap();
+    let body = served["fonts"]["body"].as_str().unwrap();
+    assert!(body == BODY_EN || body == BODY_ZH, "{body}");
+    // The bundled fonts are written unpacked, as the typst CLI reads them.
+    assert_eq!(
+        std::fs::read(out_dir.join("fonts/FandolFang-Regular.otf")).unwrap(),
+        std::fs::read(root().join("fonts/FandolFang-Regular.otf")).unwrap()
+    );
+}
