@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use tera::Context;
 
-use super::chinese_number;
+use super::{chinese_number, clause, given_clause};
 use crate::declared::Declared;
 use crate::display;
 use crate::error::Result;
@@ -319,11 +319,7 @@ impl<'a> View<'a> {
             (key, view)
         })
         .collect();
-        let reason = |r: &Option<String>| {
-            r.as_deref()
-                .map(|r| r.trim().trim_end_matches('。').to_string())
-                .filter(|r| !r.is_empty())
-        };
+        let reason = |r: &Option<String>| given_clause(r).map(str::to_owned);
         let m = &facts.money;
         let reasons = BTreeMap::from([
             ("adjustment", reason(&m.adjustment_reason)),
@@ -462,17 +458,13 @@ struct ProblemIndicator {
 
 /// The unit's own problems, in its words, numbered as it listed them.
 fn problems(explained: &[Explained]) -> Vec<ProblemItem> {
-    let text = |t: &Option<String>| {
-        t.as_deref()
-            .map(|t| t.trim().trim_end_matches('。').to_string())
-            .filter(|t| !t.is_empty())
-    };
+    let text = |t: &Option<String>| given_clause(t).map(str::to_owned);
     explained
         .iter()
         .enumerate()
         .map(|(i, e)| ProblemItem {
             number: chinese_number(i + 1),
-            problem: e.problem.problem.trim().trim_end_matches('。').to_string(),
+            problem: clause(&e.problem.problem).to_owned(),
             cause: text(&e.problem.cause),
             indicators: e
                 .indicators

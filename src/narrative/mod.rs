@@ -229,6 +229,17 @@ impl Numbering {
     }
 }
 
+/// What the unit wrote, as a clause a template continues: trimmed, without
+/// its final 。.
+fn clause(text: &str) -> &str {
+    text.trim().trim_end_matches('。')
+}
+
+/// [`clause`] of a text the unit may leave out; none when blank.
+fn given_clause(text: &Option<String>) -> Option<&str> {
+    text.as_deref().map(clause).filter(|t| !t.is_empty())
+}
+
 /// 1 → 一, 12 → 十二, 20 → 二十, 99 → 九十九.
 pub fn chinese_number(n: usize) -> String {
     const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];

@@ -10,21 +10,15 @@ use serde::Serialize;
 use tera::Context;
 
 use super::{
-    Engine, GUARD, Inputs,
+    Engine, GUARD, Inputs, clause,
     context::{deductions, leaf_deductions},
+    given_clause,
 };
 use crate::error::Result;
 use crate::figures::Figures;
 use crate::problems;
 use crate::profile::Profile;
 use crate::scoring::Scored;
-
-/// A problem's text as written, without its final 。; none when blank.
-fn text(t: &Option<String>) -> Option<&str> {
-    t.as_deref()
-        .map(|t| t.trim().trim_end_matches('。'))
-        .filter(|t| !t.is_empty())
-}
 
 /// The unit's problem that explains a leaf's lost points, in its words.
 #[derive(Serialize)]
@@ -42,9 +36,9 @@ pub fn annex_notes(engine: &Engine, inputs: &Inputs) -> Result<BTreeMap<String, 
     for e in &explained {
         for leaf in &e.indicators {
             by_leaf.entry(leaf.id.as_str()).or_insert(ProblemNote {
-                problem: e.problem.problem.trim().trim_end_matches('。'),
-                cause: text(&e.problem.cause),
-                measure: text(&e.problem.measure),
+                problem: clause(&e.problem.problem),
+                cause: given_clause(&e.problem.cause),
+                measure: given_clause(&e.problem.measure),
             });
         }
     }

@@ -408,7 +408,13 @@ fn emit_typst_copies_the_font_path_faces_a_role_uses() {
     std::fs::create_dir_all(&fonts).unwrap();
     renamed_font(&fonts, "fangsong.otf", BODY_EN, BODY_ZH, BODY_PS);
     // A face no role asks for stays behind.
-    renamed_font(&fonts, "other.otf", "Unused Face", "无用字体", "UnusedFace-Regular");
+    renamed_font(
+        &fonts,
+        "other.otf",
+        "Unused Face",
+        "无用字体",
+        "UnusedFace-Regular",
+    );
     let out_dir = dir.join("src");
     let out = zpbg(&[
         "gen",
