@@ -487,7 +487,7 @@ impl Writer<'_> {
             };
             ws.write_string_with_format(row, 0, &label, &self.styles.label)
                 .map_err(failed)?;
-            ws.write_string_with_format(row, 2, &explain(field), &self.styles.note)
+            ws.write_string_with_format(row, 2, explain(field), &self.styles.note)
                 .map_err(failed)?;
             match get(facts, field.key) {
                 Some(value) => self.put(ws, row, 1, field.kind, value, field.key.to_string())?,

@@ -332,3 +332,21 @@ fn text(cell: &Data) -> String {
         other => panic!("unexpected cell {other:?}"),
     }
 }
+
+#[test]
+fn warnings_name_the_cell_not_a_line() {
+    let dir = scratch("warning");
+    let xlsx = workbook(&dir, "w.xlsx", |f| {
+        at(f, &["money"])
+            .as_table_mut()
+            .unwrap()
+            .remove("underspend_reason");
+    });
+    let out = zpbg(&["check", s(&xlsx)]);
+    assert_ok(&out);
+    let message = stderr(&out);
+    assert!(
+        message.contains("w.xlsx：字段 money.underspend_reason（单元格 资金!B16）"),
+        "{message}"
+    );
+}
