@@ -242,7 +242,8 @@ fn render_all(
 /// The facts files of the inputs: files as given, folders' `*.toml` and
 /// `*.xlsx` files sorted by name so every run takes the units in the same
 /// order. Excel's lock files (`~$单位.xlsx`, there while a workbook is
-/// open) are not units.
+/// open) and an earlier run's 汇总表.xlsx (when the output folder is the
+/// input folder) are not units.
 fn facts_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for input in inputs {
@@ -262,9 +263,11 @@ fn facts_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
         // Not only regular files: a FIFO or device named `*.toml` fails as its
         // unit, saying what it is, rather than vanishing from the batch.
         found.retain(|p| {
-            let lock = p
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("~$"));
+            let summary = format!("{SUMMARY}.xlsx");
+            let lock = p.file_name().is_some_and(|n| {
+                let n = n.to_string_lossy();
+                n.starts_with("~$") || n.eq_ignore_ascii_case(&summary)
+            });
             (p.extension().is_some_and(|e| e == "toml") || crate::xlsx::is_workbook(p))
                 && !lock
                 && !p.is_dir()

@@ -29,7 +29,12 @@ pub fn read(path: &Path) -> Result<(String, CellMap)> {
         message,
     };
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
-        .map_err(|e| broken(format!("不是可读取的 Excel 工作簿（.xlsx）：{e}")))?;
+        .map_err(|_| {
+            broken(
+                "不是可读取的 Excel 工作簿：文件已损坏，或是旧版 .xls 等其他格式；请在 Excel 中另存为 .xlsx 工作簿。"
+                    .into(),
+            )
+        })?;
     let names = book.sheet_names();
     if !SHEETS.iter().any(|s| names.iter().any(|n| n == s.name)) {
         return Err(broken(
@@ -75,7 +80,8 @@ impl Grid {
         book: &mut Xlsx<R>,
         name: &str,
     ) -> std::result::Result<Self, String> {
-        let failed = |e: calamine::XlsxError| format!("工作表「{name}」无法读取：{e}");
+        let failed =
+            |_| format!("工作表「{name}」无法读取，工作簿可能已损坏；请在 Excel 中打开并另存。");
         Ok(Grid {
             name: name.to_string(),
             cells: book.worksheet_range(name).map_err(failed)?,

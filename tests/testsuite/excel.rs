@@ -290,8 +290,10 @@ fn batch_mixes_toml_and_workbooks_and_writes_a_summary_workbook() {
     workbook(&input, "c.xlsx", |f| {
         *at(f, &["money", "budget_full"]) = "很多".into();
     });
-    // Excel's lock file of an open workbook is no unit.
+    // Excel's lock file of an open workbook is no unit, nor is the summary
+    // of a run that wrote into the input folder.
     std::fs::write(input.join("~$b.xlsx"), b"lock").unwrap();
+    std::fs::write(input.join("汇总表.xlsx"), b"last run").unwrap();
     let run = zpbg(&["batch", s(&input), "-o", s(&out)]);
     let message = stderr(&run);
     assert_eq!(run.status.code(), Some(1), "{message}");
@@ -348,5 +350,30 @@ fn warnings_name_the_cell_not_a_line() {
     assert!(
         message.contains("w.xlsx：字段 money.underspend_reason（单元格 资金!B16）"),
         "{message}"
+    );
+}
+
+#[test]
+fn a_file_that_is_not_a_facts_workbook_is_refused() {
+    let dir = scratch("not-a-workbook");
+    let junk = dir.join("junk.xlsx");
+    std::fs::write(&junk, "[unit]\nname = \"x\"\n").unwrap();
+    let out = zpbg(&["check", s(&junk)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("不是可读取的 Excel 工作簿"),
+        "{}",
+        stderr(&out)
+    );
+    // A workbook, but not of facts: the batch's own summary.
+    let other = dir.join("other.xlsx");
+    let bytes = zpbg::xlsx::write::summary(&["排名".into()], &[], &[]).unwrap();
+    std::fs::write(&other, bytes).unwrap();
+    let out = zpbg(&["check", s(&other)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("zpbg init --xlsx"),
+        "{}",
+        stderr(&out)
     );
 }
