@@ -24,13 +24,15 @@ use crate::review::{self, Measure, UnitMeasures};
 use crate::sandbox::{Guard, Limits};
 use crate::scoring::{ScoreSheet, Scored};
 
-/// File stem of the summary, `汇总表.csv` and `汇总表.pdf`; no unit may take it.
+/// File stem of the summary, `汇总表.csv`, `汇总表.pdf` and `汇总表.xlsx`;
+/// no unit may take it.
 const SUMMARY: &str = "汇总表";
 /// The summary's Typst layout, among the shared library files.
 const SUMMARY_MAIN: &str = "lib/summary.typ";
 
 pub struct Options<'a> {
-    /// Facts files, or folders whose `*.toml` files are facts files.
+    /// Facts files, or folders whose `*.toml` and `*.xlsx` files are facts
+    /// files.
     pub inputs: &'a [PathBuf],
     pub out_dir: &'a Path,
     /// `--profile`: when given, every unit uses it.
@@ -111,6 +113,7 @@ pub struct Outcome {
 pub struct SummaryFiles {
     pub csv: PathBuf,
     pub pdf: PathBuf,
+    pub xlsx: PathBuf,
 }
 
 impl Outcome {
@@ -167,9 +170,15 @@ pub fn run(opts: &Options, on_event: &mut dyn FnMut(Event)) -> Result<Outcome> {
     let files = SummaryFiles {
         csv: opts.out_dir.join(format!("{SUMMARY}.csv")),
         pdf: opts.out_dir.join(format!("{SUMMARY}.pdf")),
+        xlsx: opts.out_dir.join(format!("{SUMMARY}.xlsx")),
     };
     write_atomically(&files.csv, summary.csv().as_bytes())?;
     write_atomically(&files.pdf, &summary.pdf()?)?;
+    let workbook = summary.xlsx().map_err(|message| Error::Workbook {
+        path: files.xlsx.clone(),
+        message,
+    })?;
+    write_atomically(&files.xlsx, &workbook)?;
     Ok(Outcome {
         units,
         summary: Some(files),
@@ -230,8 +239,11 @@ fn render_all(
         .collect()
 }
 
-/// The facts files of the inputs: files as given, folders' `*.toml` files
-/// sorted by name so every run takes the units in the same order.
+/// The facts files of the inputs: files as given, folders' `*.toml` and
+/// `*.xlsx` files sorted by name so every run takes the units in the same
+/// order. Excel's lock files (`~$单位.xlsx`, there while a workbook is
+/// open) and an earlier run's 汇总表.xlsx (when the output folder is the
+/// input folder) are not units.
 fn facts_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for input in inputs {
@@ -250,11 +262,20 @@ fn facts_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
             .map_err(io)?;
         // Not only regular files: a FIFO or device named `*.toml` fails as its
         // unit, saying what it is, rather than vanishing from the batch.
-        found.retain(|p| p.extension().is_some_and(|e| e == "toml") && !p.is_dir());
+        found.retain(|p| {
+            let summary = format!("{SUMMARY}.xlsx");
+            let lock = p.file_name().is_some_and(|n| {
+                let n = n.to_string_lossy();
+                n.starts_with("~$") || n.eq_ignore_ascii_case(&summary)
+            });
+            (p.extension().is_some_and(|e| e == "toml") || crate::xlsx::is_workbook(p))
+                && !lock
+                && !p.is_dir()
+        });
         if found.is_empty() {
             return Err(io(std::io::Error::new(
                 std::io::ErrorKind::NotFound,
-                "目录中没有 .toml 事实文件",
+                "目录中没有 .toml 或 .xlsx 事实文件",
             )));
         }
         found.sort();
@@ -319,11 +340,14 @@ fn plan(files: Vec<PathBuf>, out_dir: &Path) -> Result<Vec<Job>> {
     Err(Error::OutputNames { clashes })
 }
 
-/// The PDF's file name for a facts file: `.toml` replaced by `.pdf`, any
-/// other name kept whole with `.pdf` added.
+/// The PDF's file name for a facts file: `.toml` or `.xlsx` replaced by
+/// `.pdf`, any other name kept whole with `.pdf` added.
 fn pdf_name(facts: &Path) -> OsString {
     let name = facts.file_name().unwrap_or_default();
-    let mut pdf = match name.to_str().and_then(|n| n.strip_suffix(".toml")) {
+    let stem = name
+        .to_str()
+        .and_then(|n| n.strip_suffix(".toml").or_else(|| n.strip_suffix(".xlsx")));
+    let mut pdf = match stem {
         Some(stem) if !stem.is_empty() => OsString::from(stem),
         Some(_) | None => name.to_os_string(),
     };
@@ -417,7 +441,13 @@ fn render_unit(job: &Job, profiles: &Profiles, settings: Settings) -> Result<Ren
         meta: report.data.meta,
         sheet: report.sheet,
         warnings,
-        measures: review::measures(&facts),
+        measures: review::measures(&facts)
+            .into_iter()
+            .map(|mut m| {
+                facts.cell_for_line(&mut m.field, &mut m.line);
+                m
+            })
+            .collect(),
     })
 }
 
@@ -619,6 +649,28 @@ impl Summary {
             line(cells);
         }
         out
+    }
+
+    /// The workbook: the same rows as the CSV, numbers as numbers, and the
+    /// units that made no report on a sheet of their own.
+    fn xlsx(&self) -> std::result::Result<Vec<u8>, String> {
+        let mut header = self.header();
+        header.push("报告文件".into());
+        let rows: Vec<Vec<String>> = self
+            .rows
+            .iter()
+            .map(|row| {
+                let mut cells = self.cells(row);
+                cells.push(row.file.clone());
+                cells
+            })
+            .collect();
+        let failed: Vec<(String, String)> = self
+            .failed
+            .iter()
+            .map(|f| (f.facts.clone(), f.reason.clone()))
+            .collect();
+        crate::xlsx::write::summary(&header, &rows, &failed)
     }
 
     /// The 公文-style table page. The data goes to Typst as a report of one

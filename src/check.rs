@@ -36,6 +36,9 @@ pub fn all(facts: &FactsFile, profile: &Profile, sheet: &ScoreSheet) -> Result<V
     let figures = Figures::compute(facts, &profile.figures);
     let mut out = warnings(facts, &figures);
     out.extend(review::warnings(facts, profile, &figures, sheet)?);
+    for w in &mut out {
+        facts.cell_for_line(&mut w.field, &mut w.line);
+    }
     Ok(out)
 }
 

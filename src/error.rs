@@ -12,6 +12,9 @@ pub struct Location {
     pub line: usize,
     pub column: usize,
     pub line_text: String,
+    /// The workbook cell (`资金!B3`) the value came from, for facts read
+    /// from a workbook; `line_text` is then what the cell shows.
+    pub cell: Option<String>,
 }
 
 impl Location {
@@ -33,6 +36,18 @@ impl Location {
             line,
             column,
             line_text,
+            cell: None,
+        })
+    }
+
+    /// A cell of a workbook, showing `shown`.
+    pub fn at_cell(file: impl Into<PathBuf>, cell: &str, shown: &str) -> Box<Self> {
+        Box::new(Location {
+            file: file.into(),
+            line: 0,
+            column: 0,
+            line_text: shown.to_string(),
+            cell: Some(cell.to_string()),
         })
     }
 }
@@ -67,6 +82,13 @@ impl Location {
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(cell) = &self.cell {
+            write!(f, "{} 单元格 {cell}", self.file.display())?;
+            if !self.line_text.is_empty() {
+                write!(f, "（填写的是「{}」）", printable(&self.excerpt()))?;
+            }
+            return Ok(());
+        }
         write!(
             f,
             "{}:{}:{}\n  {} | {}",
@@ -117,6 +139,8 @@ pub enum Error {
         file: PathBuf,
         message: String,
     },
+    /// A workbook that cannot be read or written as one.
+    Workbook { path: PathBuf, message: String },
     /// A fact is wrong or inconsistent; `field` is its dotted path.
     Fact {
         location: Option<Box<Location>>,
@@ -341,6 +365,9 @@ impl Error {
                 };
                 let message = message.trim();
                 match location {
+                    Some(loc) if loc.cell.is_some() => {
+                        write!(f, "{what}有误：{loc}\n  {message}\n请按提示修改该单元格。")
+                    }
                     Some(loc) => {
                         write!(f, "{what}格式错误：{loc}\n  {message}\n请按提示修改该行。")
                     }
@@ -350,6 +377,9 @@ impl Error {
                         file.display()
                     ),
                 }
+            }
+            Error::Workbook { path, message } => {
+                write!(f, "工作簿 {}：{message}", path.display())
             }
             Error::Fact {
                 location,

@@ -588,6 +588,9 @@ pub struct FactsFile {
     /// The same facts as plain TOML, parsed once: for the dotted paths of
     /// profile figures and for walking every string.
     pub table: toml::Table,
+    /// For facts read from a workbook (`text` is then the TOML made of
+    /// it): the cell each value came from, so messages name cells.
+    pub cells: Option<crate::xlsx::CellMap>,
 }
 
 fn toml_strings(value: &toml::Value, path: String, out: &mut Vec<(String, String)>) {
@@ -626,12 +629,31 @@ fn stray_control(text: &str) -> Option<char> {
 }
 
 impl FactsFile {
+    /// Reads a facts file: TOML, or a workbook (`.xlsx`) read into the
+    /// same TOML and validated alike.
     pub fn load(path: &Path) -> Result<Self> {
+        if crate::xlsx::is_workbook(path) {
+            let (text, cells) = crate::xlsx::read(path)?;
+            return Self::parse_with(path, text, Some(cells));
+        }
         Self::parse(path, crate::input::read_to_string(path)?)
     }
 
     pub fn parse(path: &Path, text: String) -> Result<Self> {
-        let toml_error = |err| Error::toml(TomlFile::Facts, path, &text, &err);
+        Self::parse_with(path, text, None)
+    }
+
+    fn parse_with(path: &Path, text: String, cells: Option<crate::xlsx::CellMap>) -> Result<Self> {
+        let toml_error = |err: toml::de::Error| {
+            let mut error = Error::toml(TomlFile::Facts, path, &text, &err);
+            if let (Error::Toml { location, .. }, Some(cells)) = (&mut error, &cells) {
+                *location = err
+                    .span()
+                    .and_then(|span| cells.at_offset(span.start))
+                    .map(|cell| Location::at_cell(path, &cell.name, &cell.shown));
+            }
+            error
+        };
         let data: Facts = toml::from_str(&text).map_err(toml_error)?;
         let table = text.parse::<toml::Table>().map_err(toml_error)?;
         let file = FactsFile {
@@ -639,13 +661,24 @@ impl FactsFile {
             text,
             data,
             table,
+            cells,
         };
         file.validate()?;
         Ok(file)
     }
 
+    /// Where the value at byte `offset` of `text` is: its line, or for a
+    /// workbook its cell.
     pub fn location(&self, offset: usize) -> Box<Location> {
-        Location::from_offset(&self.path, &self.text, offset)
+        let location = Location::from_offset(&self.path, &self.text, offset);
+        match self.cells.as_ref().and_then(|c| c.at_offset(offset)) {
+            Some(cell) => Box::new(Location {
+                cell: Some(cell.name.clone()),
+                line_text: cell.shown.clone(),
+                ..*location
+            }),
+            None => location,
+        }
     }
 
     /// Every string the unit typed, with its dotted field path (arrays
@@ -658,9 +691,24 @@ impl FactsFile {
         out
     }
 
+    /// Facts read from a workbook have no lines a person wrote: a warning
+    /// about `field` then names its cell instead of `line`.
+    pub fn cell_for_line(&self, field: &mut String, line: &mut Option<usize>) {
+        let Some(cells) = &self.cells else { return };
+        *line = None;
+        if let Some(cell) = cells.of_field(field) {
+            *field = format!("{field}（单元格 {}）", cell.name);
+        }
+    }
+
     pub(crate) fn fact_error(&self, offset: Option<usize>, field: &str, message: String) -> Error {
+        // A workbook's cell is known by the field even where no offset is.
+        let by_field = || {
+            let cell = self.cells.as_ref()?.of_field(field)?;
+            Some(Location::at_cell(&self.path, &cell.name, &cell.shown))
+        };
         Error::Fact {
-            location: offset.map(|o| self.location(o)),
+            location: offset.map(|o| self.location(o)).or_else(by_field),
             file: self.path.clone(),
             field: field.to_string(),
             message,

@@ -33,7 +33,7 @@ struct Cli {
 enum Command {
     /// 由事实文件生成自评报告 PDF。
     Gen {
-        /// 事实文件（TOML）。
+        /// 事实文件（TOML，或 Excel 工作簿 .xlsx）。
         facts: PathBuf,
         /// 输出文件路径；默认与事实文件同名、扩展名为 .pdf（或 .docx）。同时输出两种格式时指 PDF，Word 文件与它同名、扩展名为 .docx。
         #[arg(short, long)]
@@ -70,7 +70,7 @@ enum Command {
     },
     /// 只评分、不排版：打印指标树、分值、得分和每项扣分理由。
     Score {
-        /// 事实文件（TOML）。
+        /// 事实文件（TOML，或 Excel 工作簿 .xlsx）。
         facts: PathBuf,
         /// 输出格式。
         #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -81,7 +81,7 @@ enum Command {
     },
     /// 检查事实文件：报告错误和前后不一致之处，不生成报告。
     Check {
-        /// 事实文件（TOML）。
+        /// 事实文件（TOML，或 Excel 工作簿 .xlsx）。
         facts: PathBuf,
         /// 有警告时也以退出码 1 结束。
         #[arg(long)]
@@ -102,10 +102,27 @@ enum Command {
         /// 写入的文件；不给时打印到标准输出。已存在的文件不会被覆盖。
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// 改为生成可填写的 Excel 工作簿（.xlsx）写到这个文件。
+        #[arg(long, value_name = "FILE", conflicts_with = "output")]
+        xlsx: Option<PathBuf>,
+        /// 工作簿中填入示例值（与 TOML 模板相同），可直接生成报告。
+        #[arg(long, requires = "xlsx")]
+        example: bool,
+    },
+    /// 事实文件在 TOML 与 Excel 工作簿（.xlsx）之间转换，按输出文件的扩展名决定方向。
+    Convert {
+        /// 要转换的事实文件（.toml 或 .xlsx）。
+        input: PathBuf,
+        /// 转换结果（.xlsx 或 .toml）。已存在的文件不会被覆盖。
+        #[arg(short, long)]
+        output: PathBuf,
+        /// 模板配置：转为工作簿时决定指标编号、文字块的下拉列表和表格工作表；默认取事实文件中的 profile。
+        #[arg(long, value_name = "NAME|DIR")]
+        profile: Option<String>,
     },
     /// 批量生成：每个单位一份报告 PDF，并在输出目录写汇总表（CSV 和 PDF）。
     Batch {
-        /// 事实文件，或存放事实文件（*.toml）的目录。
+        /// 事实文件，或存放事实文件（*.toml、*.xlsx）的目录。
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
         /// 输出目录；每份报告以事实文件名命名。
@@ -313,13 +330,42 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             print_stdout(&text).map(|()| ExitCode::SUCCESS)
         }
-        Command::Init { profile, output } => {
-            let text = zpbg::init::facts_template(&Profile::resolve(&profile)?);
+        Command::Init {
+            profile,
+            output,
+            xlsx,
+            example,
+        } => {
+            let profile = Profile::resolve(&profile)?;
+            if let Some(path) = xlsx {
+                let bytes = zpbg::xlsx::write::template(&profile, example).map_err(|message| {
+                    Error::Workbook {
+                        path: path.clone(),
+                        message,
+                    }
+                })?;
+                zpbg::xlsx::save_new(&path, &bytes)?;
+                eprintln!(
+                    "已生成 {}：请在白色输入格中填写本单位的数据，然后运行 zpbg check。",
+                    path.display()
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            let text = zpbg::init::facts_template(&profile);
             match output {
                 None => print_stdout(&text),
                 Some(path) => write_new(&path, &text),
             }
             .map(|()| ExitCode::SUCCESS)
+        }
+        Command::Convert {
+            input,
+            output,
+            profile,
+        } => {
+            zpbg::xlsx::convert(&input, &output, profile.as_deref())?;
+            eprintln!("已转换：{} → {}", input.display(), output.display());
+            Ok(ExitCode::SUCCESS)
         }
         Command::Batch {
             inputs,
@@ -376,10 +422,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             match &outcome.summary {
                 None => eprintln!("没有生成任何报告，未写汇总表。"),
                 Some(files) => eprintln!(
-                    "已生成 {} 份报告，{failed} 份失败；汇总表：{}、{}",
+                    "已生成 {} 份报告，{failed} 份失败；汇总表：{}、{}、{}",
                     outcome.rendered(),
                     files.csv.display(),
-                    files.pdf.display()
+                    files.pdf.display(),
+                    files.xlsx.display()
                 ),
             }
             Ok(ExitCode::from(if failed > 0 { 1 } else { 0 }))

@@ -132,6 +132,7 @@ impl Fault {
                     .and_then(|s| s.lines().nth(line.saturating_sub(1)))
                     .unwrap_or_default()
                     .to_owned(),
+                cell: None,
             })
         });
         Error::Template {

@@ -368,7 +368,7 @@ fn usage_problems_stop_the_run_with_code_2() {
         "-o",
         out.to_str().unwrap(),
     ]);
-    assert!(err.contains("没有 .toml 事实文件"), "{err}");
+    assert!(err.contains("没有 .toml 或 .xlsx 事实文件"), "{err}");
     let example = root().join("data/example.toml");
     let err = run(&[
         "batch",

@@ -592,7 +592,7 @@ fn batch_output_does_not_depend_on_the_thread_count() {
         files.sort();
         outputs.push(files);
     }
-    assert_eq!(outputs[0].len(), 6, "four reports and two summaries");
+    assert_eq!(outputs[0].len(), 7, "four reports and three summaries");
     assert!(outputs[0] == outputs[1] && outputs[1] == outputs[2]);
     // Each report equals what `gen` writes for the same unit.
     let single = dir.join("single.pdf");

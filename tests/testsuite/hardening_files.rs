@@ -45,7 +45,8 @@ fn batch_outputs_keep_the_whole_file_name() {
             "x.z.pdf",
             "汇总表.2024.pdf",
             "汇总表.csv",
-            "汇总表.pdf"
+            "汇总表.pdf",
+            "汇总表.xlsx"
         ]
     );
     // The unit's report is its own, not the summary written over it.

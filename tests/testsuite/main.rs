@@ -9,6 +9,7 @@ mod check;
 mod cli;
 mod declared;
 mod docx;
+mod excel;
 mod figures;
 mod fonts;
 mod golden;
