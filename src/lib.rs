@@ -29,3 +29,4 @@ pub mod review;
 pub mod rule;
 pub mod sandbox;
 pub mod scoring;
+pub mod watch;
