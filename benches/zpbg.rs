@@ -14,7 +14,8 @@
 //! (`gen`, `score`, `typst`, `batch`, `watch`).
 //!
 //! Peak memory is the child's maximum resident set size from `wait4`.
-//! `ZPBG_BENCH_RUNS` sets the repetitions (default 10). Under `cargo test`
+//! `ZPBG_BENCH_RUNS` sets the repetitions (default 10); `ZPBG_BIN` the
+//! binary measured, if not the one cargo built with the benchmark. Under `cargo test`
 //! (no `--bench` argument) every measurement runs once on a small input, so
 //! the benchmark is kept working without costing CI its time.
 
@@ -22,8 +23,6 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-const ZPBG: &str = env!("CARGO_BIN_EXE_zpbg");
 
 /// One finished child process.
 struct Sample {
@@ -83,8 +82,13 @@ fn measure(cmd: &mut Command, scratch: &Path) -> Sample {
     }
 }
 
+/// `zpbg` with `args`: the binary cargo built with the benchmark, or the
+/// one `ZPBG_BIN` names (a release build measured by a harness built in
+/// another profile).
 fn zpbg(args: &[&Path]) -> Command {
-    let mut cmd = Command::new(ZPBG);
+    let binary = std::env::var_os("ZPBG_BIN")
+        .map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_zpbg")), PathBuf::from);
+    let mut cmd = Command::new(binary);
     cmd.args(args);
     cmd
 }

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use notify_debouncer_mini::notify::{self, RecursiveMode};
-use notify_debouncer_mini::{DebounceEventResult, new_debouncer};
+use notify::event::{AccessKind, AccessMode};
+use notify::{EventKind, RecursiveMode, Watcher};
 use rust_decimal::Decimal;
 
 use crate::check;
@@ -116,12 +116,21 @@ pub enum Event {
     Unwatched(Error),
 }
 
+/// A scored leaf indicator: id, name and score.
+type LeafScore = (String, String, Decimal);
+
+/// What the last round that wrote made, to compare the next with.
+struct Last {
+    pages: usize,
+    total: Decimal,
+    leaves: Vec<LeafScore>,
+}
+
 /// The state kept from one round to the next.
 pub struct Session<'a> {
     options: Options<'a>,
     live: Live,
-    /// Pages, total and leaf scores (id, name, score) of the last good round.
-    last: Option<(usize, Decimal, Vec<(String, String, Decimal)>)>,
+    last: Option<Last>,
     /// The folder of the profile the facts last named, canonical; `None`
     /// for a built-in one.
     profile_dir: Option<PathBuf>,
@@ -179,16 +188,20 @@ impl<'a> Session<'a> {
             pages,
             total: sheet.total,
             grade: sheet.grade.clone(),
-            before: self.last.as_ref().map(|(pages, total, _)| (*pages, *total)),
+            before: self.last.as_ref().map(|last| (last.pages, last.total)),
             changed: self
                 .last
                 .as_ref()
-                .map(|(_, _, before)| changed(before, &leaves))
+                .map(|last| changed(&last.leaves, &leaves))
                 .unwrap_or_default(),
             warnings,
             substitutions,
         };
-        self.last = Some((pages, sheet.total, leaves));
+        self.last = Some(Last {
+            pages,
+            total: sheet.total,
+            leaves,
+        });
         Ok(done)
     }
 
@@ -209,8 +222,8 @@ impl<'a> Session<'a> {
 }
 
 /// Every scored leaf of `sheet`: (id, name, score).
-fn leaves(sheet: &ScoreSheet) -> Vec<(String, String, Decimal)> {
-    fn walk(node: &Scored, out: &mut Vec<(String, String, Decimal)>) {
+fn leaves(sheet: &ScoreSheet) -> Vec<LeafScore> {
+    fn walk(node: &Scored, out: &mut Vec<LeafScore>) {
         if node.children.is_empty() {
             out.push((node.id.clone(), node.name.clone(), node.score));
         }
@@ -226,10 +239,7 @@ fn leaves(sheet: &ScoreSheet) -> Vec<(String, String, Decimal)> {
 }
 
 /// The leaves of `after` whose score differs from the same leaf in `before`.
-fn changed(
-    before: &[(String, String, Decimal)],
-    after: &[(String, String, Decimal)],
-) -> Vec<Changed> {
+fn changed(before: &[LeafScore], after: &[LeafScore]) -> Vec<Changed> {
     after
         .iter()
         .filter_map(|(id, name, to)| {
@@ -348,7 +358,7 @@ fn watch_error(path: &Path, err: notify::Error) -> Error {
 mod tests {
     use super::*;
 
-    fn leaf(id: &str, score: i64) -> (String, String, Decimal) {
+    fn leaf(id: &str, score: i64) -> LeafScore {
         (id.into(), format!("指标{id}"), Decimal::from(score))
     }
 

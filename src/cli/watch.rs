@@ -46,7 +46,7 @@ pub fn run(options: Options) -> Result<()> {
                     "尚未生成"
                 };
                 eprintln!(
-                    "错误：{err}\n  {}{kept}；改正后保存即重新生成。",
+                    "错误：{err}\n  {} {kept}；改正后保存即重新生成。",
                     printable(&target.display().to_string())
                 );
             }
