@@ -529,7 +529,8 @@ fn round_times(log: &Path, verb: &str, count: usize) -> Vec<Duration> {
         }
         assert!(
             start.elapsed() < Duration::from_secs(60) && !text.contains("错误："),
-            "zpbg watch did not report {count} rounds:\n{text}"
+            "zpbg watch did not report {count} rounds in {:?}:\n{text}",
+            start.elapsed()
         );
         std::thread::sleep(Duration::from_millis(20));
     }

@@ -286,24 +286,26 @@ pub fn run(options: Options, on_event: &mut dyn FnMut(Event)) -> Result<()> {
                 }
             }
         }
-        // A change that concerns the report…
+        // A change that concerns the report, then quiet: the rest of the
+        // save belongs to this round. Other events (the output written, a
+        // file of the folder read) neither start a round nor delay one.
+        let mut quiet_until: Option<Instant> = None;
         loop {
-            match rx.recv() {
-                Err(mpsc::RecvError) => return Ok(()),
+            let event = match quiet_until {
+                None => rx
+                    .recv()
+                    .map_err(|mpsc::RecvError| mpsc::RecvTimeoutError::Disconnected),
+                Some(until) => rx.recv_timeout(until.saturating_duration_since(Instant::now())),
+            };
+            match event {
                 Ok(Ok(event))
                     if is_change(&event.kind)
                         && event.paths.iter().any(|p| session.concerns(p, &facts)) =>
                 {
-                    break;
+                    quiet_until = Some(Instant::now() + QUIET);
                 }
                 Ok(Ok(_)) => {}
                 Ok(Err(err)) => on_event(Event::Unwatched(watch_error(&facts_dir, err))),
-            }
-        }
-        // …then quiet, so the rest of the save is part of this round.
-        loop {
-            match rx.recv_timeout(QUIET) {
-                Ok(_) => {}
                 Err(mpsc::RecvTimeoutError::Timeout) => break,
                 Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
             }
