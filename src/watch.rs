@@ -134,6 +134,8 @@ pub struct Session<'a> {
     /// The folder of the profile the facts last named, canonical; `None`
     /// for a built-in one.
     profile_dir: Option<PathBuf>,
+    /// The built-in profile last used: it cannot change while zpbg runs.
+    builtin: Option<Profile>,
 }
 
 impl<'a> Session<'a> {
@@ -143,6 +145,7 @@ impl<'a> Session<'a> {
             live: Live::default(),
             last: None,
             profile_dir: None,
+            builtin: None,
         }
     }
 
@@ -167,14 +170,24 @@ impl<'a> Session<'a> {
         self.profile_dir = (!Profile::builtin_ids().contains(&name))
             .then(|| std::fs::canonicalize(name).ok())
             .flatten();
-        let profile = Profile::resolve(name)?;
+        let folder;
+        let profile = if Profile::builtin_ids().contains(&name) {
+            if self.builtin.as_ref().is_none_or(|p| p.id != name) {
+                self.builtin = Some(Profile::builtin(name)?);
+            }
+            self.builtin.as_ref().expect("loaded above")
+        } else {
+            // A folder is read again each round: its files are being edited.
+            folder = Profile::resolve(name)?;
+            &folder
+        };
         let guard = Guard::new(name, options.limits);
-        let report = pipeline::build_guarded(&profile, &facts, options.section, guard.as_ref())?;
-        let warnings = check::all(&facts, &profile, &report.sheet)?.len();
+        let report = pipeline::build_guarded(profile, &facts, options.section, guard.as_ref())?;
+        let warnings = check::all(&facts, profile, &report.sheet)?.len();
         let format = options.target.format();
         let pages = output::write_live(
             &report,
-            &profile,
+            profile,
             &facts,
             options.fonts,
             format,
