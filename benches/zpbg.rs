@@ -6,10 +6,16 @@
 //! - `zpbg gen` against `typst compile` of the same emitted Typst source with
 //!   the same fonts, interleaved so both see the same machine (needs the typst
 //!   CLI on `PATH`, or its path in `TYPST`; skipped otherwise);
-//! - `batch` of 100 generated units against 100 separate `gen` runs.
+//! - `batch` of 100 generated units against 100 separate `gen` runs;
+//! - `watch`: the re-render after a one-line change to the facts, as the
+//!   watching process reports each round's time, against a fresh `gen`.
+//!
+//! `cargo bench --bench zpbg -- watch batch` runs only the parts named
+//! (`gen`, `score`, `typst`, `batch`, `watch`).
 //!
 //! Peak memory is the child's maximum resident set size from `wait4`.
-//! `ZPBG_BENCH_RUNS` sets the repetitions (default 10). Under `cargo test`
+//! `ZPBG_BENCH_RUNS` sets the repetitions (default 10); `ZPBG_BIN` the
+//! binary measured, if not the one cargo built with the benchmark. Under `cargo test`
 //! (no `--bench` argument) every measurement runs once on a small input, so
 //! the benchmark is kept working without costing CI its time.
 
@@ -17,8 +23,6 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-const ZPBG: &str = env!("CARGO_BIN_EXE_zpbg");
 
 /// One finished child process.
 struct Sample {
@@ -78,8 +82,13 @@ fn measure(cmd: &mut Command, scratch: &Path) -> Sample {
     }
 }
 
+/// `zpbg` with `args`: the binary cargo built with the benchmark, or the
+/// one `ZPBG_BIN` names (a release build measured by a harness built in
+/// another profile).
 fn zpbg(args: &[&Path]) -> Command {
-    let mut cmd = Command::new(ZPBG);
+    let binary = std::env::var_os("ZPBG_BIN")
+        .map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_zpbg")), PathBuf::from);
+    let mut cmd = Command::new(binary);
     cmd.args(args);
     cmd
 }
@@ -417,6 +426,116 @@ impl Bench {
     }
 }
 
+impl Bench {
+    fn watch(&mut self) {
+        writeln!(
+            self.report,
+            "\n## `zpbg watch`: re-render after a one-line change to the facts ({} rounds, against {} fresh `gen` runs)\n",
+            self.runs, self.runs
+        )
+        .unwrap();
+        self.row(&[
+            "report".into(),
+            "first round".into(),
+            "re-render median".into(),
+            "fastest".into(),
+            "fresh `gen` median".into(),
+            "re-render / `gen`".into(),
+        ]);
+        self.row(&vec!["---".into(); 6]);
+        let example = std::fs::read_to_string(root().join("data/example.toml")).unwrap();
+        for (name, section) in [
+            ("`data/example.toml`, whole report", None),
+            ("the same, `--section problems`", Some("problems")),
+        ] {
+            let dir = self
+                .scratch
+                .join(format!("watch-{}", section.unwrap_or("all")));
+            std::fs::create_dir_all(&dir).unwrap();
+            let facts = dir.join("facts.toml");
+            std::fs::write(&facts, &example).unwrap();
+            let pdf = dir.join("watched.pdf");
+            let log = dir.join("watch.log");
+            let mut args: Vec<&Path> = vec![Path::new("watch"), &facts, Path::new("-o"), &pdf];
+            let mut gen_args: Vec<&Path> = vec![Path::new("gen"), &facts];
+            if let Some(section) = section {
+                args.extend([Path::new("--section"), Path::new(section)]);
+                gen_args.extend([Path::new("--section"), Path::new(section)]);
+            }
+            let fresh = dir.join("fresh.pdf");
+            gen_args.extend([Path::new("-o"), fresh.as_path()]);
+            let mut child = zpbg(&args)
+                .stdout(Stdio::null())
+                .stderr(std::fs::File::create(&log).unwrap())
+                .spawn()
+                .expect("zpbg watch starts");
+            let first = round_times(&log, "已生成", 1).remove(0);
+            for i in 0..self.runs {
+                // One line of the facts: a problem's text, different each time.
+                let text = example.replacen(
+                    "预算执行进度不够均衡",
+                    &format!("预算执行进度不够均衡（第 {} 稿）", i + 1),
+                    1,
+                );
+                let tmp = dir.join("facts.toml.new");
+                std::fs::write(&tmp, text).unwrap();
+                std::fs::rename(&tmp, &facts).unwrap();
+                round_times(&log, "已更新", i + 1);
+            }
+            let mut rounds = round_times(&log, "已更新", self.runs);
+            // SAFETY: signals the child started above, still running.
+            unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+            child.wait().unwrap();
+            rounds.sort();
+            let median = rounds[rounds.len() / 2];
+            let fresh_gen = self.series(|| zpbg(&gen_args));
+            self.row(&[
+                name.into(),
+                secs(first),
+                secs(median),
+                secs(rounds[0]),
+                secs(fresh_gen.median()),
+                format!(
+                    "{:.2}×",
+                    median.as_secs_f64() / fresh_gen.median().as_secs_f64()
+                ),
+            ]);
+        }
+        writeln!(
+            self.report,
+            "\nThe watch's times are those it prints for each round (read the facts, score, write the narrative, lay out, write the PDF); the fresh `gen` is the whole process."
+        )
+        .unwrap();
+    }
+}
+
+/// The times of the first `count` rounds the watch logging to `log`
+/// reported with `verb`, waiting up to a minute for them.
+fn round_times(log: &Path, verb: &str, count: usize) -> Vec<Duration> {
+    let start = Instant::now();
+    loop {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        let times: Vec<Duration> = text
+            .lines()
+            .filter(|line| line.starts_with(verb))
+            .map(|line| {
+                let after = line.split("用时 ").nth(1).expect("the round's time");
+                let seconds: f64 = after.split(" 秒").next().unwrap().parse().unwrap();
+                Duration::from_secs_f64(seconds)
+            })
+            .collect();
+        if times.len() >= count {
+            return times[..count].to_vec();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60) && !text.contains("错误："),
+            "zpbg watch did not report {count} rounds in {:?}:\n{text}",
+            start.elapsed()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -449,10 +568,26 @@ fn main() {
         scratch: scratch.clone(),
         report: format!("Machine: {}\n", machine()),
     };
-    bench.gen_per_profile();
-    bench.score();
-    bench.against_typst_cli();
-    bench.batch();
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let wanted = |part: &str| only.is_empty() || only.iter().any(|o| o == part);
+    if wanted("gen") {
+        bench.gen_per_profile();
+    }
+    if wanted("score") {
+        bench.score();
+    }
+    if wanted("typst") {
+        bench.against_typst_cli();
+    }
+    if wanted("batch") {
+        bench.batch();
+    }
+    if wanted("watch") {
+        bench.watch();
+    }
     println!("{}", bench.report);
     if !full {
         println!(

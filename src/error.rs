@@ -229,6 +229,8 @@ pub enum Error {
         profile: String,
         failure: crate::sandbox::Failure,
     },
+    /// `zpbg watch` cannot watch `path` for changes.
+    Watch { path: PathBuf, reason: WatchFailure },
     /// zpbg panicked on one unit of a batch: a bug, whose message the panic
     /// hook has already printed.
     Panicked,
@@ -264,6 +266,19 @@ impl fmt::Display for ProfileLimit {
             ProfileLimit::Bytes(n) => write!(f, "读取的文件合计超过 {}", megabytes(*n)),
         }
     }
+}
+
+/// Why a path cannot be watched for changes.
+#[derive(Debug)]
+pub enum WatchFailure {
+    /// It does not exist (any more).
+    Missing,
+    /// The system's limit on watched folders is reached.
+    TooMany,
+    /// Reading it failed.
+    Io(std::io::Error),
+    /// The watcher's own message.
+    Other(String),
 }
 
 /// Why an output path is refused.
@@ -546,6 +561,19 @@ impl Error {
                     }
                 }?;
                 f.write_str("请用 -o 指定另一个普通文件或目录。")
+            }
+            Error::Watch { path, reason } => {
+                write!(f, "无法监视 {} 的改动：", path.display())?;
+                match reason {
+                    WatchFailure::Missing => f.write_str("它不存在。请检查路径。"),
+                    WatchFailure::TooMany => f.write_str(
+                        "系统允许监视的目录数已用完。请关闭其他监视程序，或调大 /proc/sys/fs/inotify/max_user_watches。",
+                    ),
+                    WatchFailure::Io(source) => write!(f, "{source}。请检查目录权限。"),
+                    WatchFailure::Other(message) => {
+                        write!(f, "{message}。请检查路径与权限后重新运行 zpbg watch。")
+                    }
+                }
             }
             Error::Panicked => {
                 f.write_str("内部错误（见上方的 panic 信息），请向 zpbg 维护者报告。")

@@ -29,4 +29,5 @@ pub mod review;
 pub mod rule;
 pub mod sandbox;
 pub mod scoring;
+pub mod watch;
 pub mod xlsx;

@@ -6,19 +6,20 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use zpbg::error::{Error, Result};
 use zpbg::facts::FactsFile;
 use zpbg::output;
 use zpbg::pipeline::{self, DEFAULT_PROFILE};
 use zpbg::profile::Profile;
-use zpbg::render::{Archive, FontSet, FontSources};
+use zpbg::render::{Archive, Export, FontSet, FontSources, Live};
 use zpbg::sandbox::{self, Guard, Limits};
 use zpbg::scoring::ScoreSheet;
 
 mod cli {
     pub mod progress;
+    pub mod watch;
 }
 
 /// 部门整体支出绩效自评报告生成器：事实数据 → 计算 → 评分 → 报告 PDF。
@@ -35,10 +36,10 @@ enum Command {
     Gen {
         /// 事实文件（TOML，或 Excel 工作簿 .xlsx）。
         facts: PathBuf,
-        /// 输出文件路径；默认与事实文件同名、扩展名为 .pdf（或 .docx）。同时输出两种格式时指 PDF，Word 文件与它同名、扩展名为 .docx。
+        /// 输出文件路径；默认与事实文件同名、扩展名为 .pdf（或 .docx）。同时输出两种格式时指 PDF，Word 文件与它同名、扩展名为 .docx。--format png 或 svg 时是存放图片的目录（默认为事实文件所在目录），各页写作 <章节 id>-1.png、-2.png…（不带 --section 时以事实文件名开头），该目录中同名的多余旧页图片会被删除。
         #[arg(short, long)]
         output: Option<PathBuf>,
-        /// 输出格式：pdf、docx（可编辑的 Word 文件），或 pdf,docx 同时输出。
+        /// 输出格式：pdf、docx（可编辑的 Word 文件），或 pdf,docx 同时输出；png 或 svg 把每页写成一张图片（只能单独使用），供编辑器或聊天中预览。
         #[arg(
             long,
             value_enum,
@@ -48,6 +49,8 @@ enum Command {
             conflicts_with = "emit"
         )]
         format: Vec<ReportFormat>,
+        #[command(flatten)]
+        ppi: PpiArg,
         /// 只生成一个章节：不带 -o 时以纯文本打印到标准输出，带 -o 时输出该章节的 PDF。
         #[arg(long, value_name = "ID")]
         section: Option<String>,
@@ -151,6 +154,29 @@ enum Command {
         #[command(flatten)]
         limits: LimitArgs,
     },
+    /// 监视事实文件和模板配置：先生成一次，此后每次保存改动都重新生成，并报告用时、页数和总分的变化；出错时保留上次的结果。按 Ctrl-C 结束。
+    Watch {
+        /// 事实文件（TOML）。
+        facts: PathBuf,
+        /// 输出文件路径；默认与事实文件同名、扩展名为 .pdf。--format png 或 svg 时是存放图片的目录（默认为事实文件所在目录），各页写作 <章节 id>-1.png、-2.png…（不带 --section 时以事实文件名开头）。
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// 输出格式：pdf，或 png、svg（每页一张图片）。
+        #[arg(long, value_enum, default_value = "pdf", value_name = "FORMAT")]
+        format: PageFormat,
+        #[command(flatten)]
+        ppi: PpiArg,
+        /// 只生成一个章节，例如正在修改的 problems。
+        #[arg(long, value_name = "ID")]
+        section: Option<String>,
+        /// 模板配置：内置配置名或配置目录（其中的文件改动也会触发重新生成）；默认取事实文件中的 profile，再默认 hunan-2024。
+        #[arg(long, value_name = "NAME|DIR")]
+        profile: Option<String>,
+        #[command(flatten)]
+        fonts: FontArgs,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
     /// 列出内置模板配置。
     Profiles,
     /// 在子进程中为非内置模板配置渲染（内部使用）。
@@ -226,6 +252,8 @@ enum Emit {
 enum ReportFormat {
     Pdf,
     Docx,
+    Png,
+    Svg,
 }
 
 /// The formats asked for, each once.
@@ -234,6 +262,76 @@ fn formats(list: &[ReportFormat]) -> output::Formats {
         pdf: list.contains(&ReportFormat::Pdf),
         docx: list.contains(&ReportFormat::Docx),
     }
+}
+
+/// The pictures asked for, if any; they go to a folder, so with no other
+/// format.
+fn pictures(list: &[ReportFormat], ppi: u16) -> Option<Export> {
+    let picture = |f: &ReportFormat| match f {
+        ReportFormat::Png => Some(PageFormat::Png),
+        ReportFormat::Svg => Some(PageFormat::Svg),
+        ReportFormat::Pdf | ReportFormat::Docx => None,
+    };
+    let found = list.iter().find_map(picture)?;
+    if list.iter().any(|f| picture(f) != Some(found)) {
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "--format png 或 svg 须单独使用：图片按页写到 -o 指定的目录。需要 PDF 时请另外运行一次。",
+            )
+            .exit();
+    }
+    Some(found.export(ppi))
+}
+
+/// What `watch` writes each round.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum PageFormat {
+    Pdf,
+    Png,
+    Svg,
+}
+
+impl PageFormat {
+    fn export(self, ppi: u16) -> Export {
+        match self {
+            PageFormat::Pdf => Export::Pdf,
+            PageFormat::Png => Export::Png { ppi },
+            PageFormat::Svg => Export::Svg,
+        }
+    }
+}
+
+/// The resolution of PNG pictures.
+#[derive(clap::Args)]
+struct PpiArg {
+    /// PNG 图片的分辨率（每英寸像素数，1 至 600）：A4 页在 144 时为 1191 × 1684 像素，在 72 时为 595 × 842 像素。
+    #[arg(long, value_name = "PPI", default_value_t = zpbg::render::DEFAULT_PPI,
+          value_parser = clap::value_parser!(u16).range(1..=i64::from(zpbg::render::MAX_PPI)))]
+    ppi: u16,
+}
+
+/// Where pictures go without `-o`: beside the facts file.
+fn facts_folder(facts: &Path) -> PathBuf {
+    match facts.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// What picture files start with: the section's id, else the facts file's
+/// name.
+fn picture_stem(facts: &Path, section: Option<&str>) -> String {
+    section.map_or_else(
+        || {
+            facts
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned()
+        },
+        str::to_owned,
+    )
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -301,10 +399,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             fonts,
             limits,
             format,
+            ppi,
         } => generate(&Gen {
             facts: &facts,
             output,
             formats: formats(&format),
+            pictures: pictures(&format, ppi.ppi),
             section: section.as_deref(),
             profile: profile.as_deref(),
             allow_missing_glyphs,
@@ -431,6 +531,37 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::from(if failed > 0 { 1 } else { 0 }))
         }
+        Command::Watch {
+            facts,
+            output,
+            format,
+            ppi,
+            section,
+            profile,
+            fonts,
+            limits,
+        } => {
+            let fonts = fonts.load()?;
+            let target = match format.export(ppi.ppi) {
+                Export::Pdf => {
+                    zpbg::watch::Target::Pdf(output.unwrap_or_else(|| facts.with_extension("pdf")))
+                }
+                export => zpbg::watch::Target::Pages {
+                    dir: output.unwrap_or_else(|| facts_folder(&facts)),
+                    stem: picture_stem(&facts, section.as_deref()),
+                    export,
+                },
+            };
+            cli::watch::run(zpbg::watch::Options {
+                facts: &facts,
+                profile: profile.as_deref(),
+                section: section.as_deref(),
+                target: &target,
+                fonts: &fonts,
+                limits: limits.limits(),
+            })
+            .map(|()| ExitCode::SUCCESS)
+        }
         Command::Profiles => {
             let mut text = String::new();
             for id in Profile::builtin_ids() {
@@ -451,6 +582,8 @@ struct Gen<'a> {
     facts: &'a Path,
     output: Option<PathBuf>,
     formats: output::Formats,
+    /// `--format png|svg`, which writes no other format.
+    pictures: Option<Export>,
     section: Option<&'a str>,
     profile: Option<&'a str>,
     allow_missing_glyphs: bool,
@@ -464,14 +597,21 @@ fn generate(args: &Gen) -> Result<()> {
     let facts = FactsFile::load(args.facts)?;
     let name = pipeline::profile_name(args.profile, &facts);
     let profile = Profile::resolve(&name)?;
-    let target = match (args.emit, args.section, &args.output) {
-        (Emit::Typst, _, dir) => Target::Typst(dir.clone().unwrap_or_else(|| {
+    let target = match (args.emit, args.pictures, args.section, &args.output) {
+        (Emit::Typst, _, _, dir) => Target::Typst(dir.clone().unwrap_or_else(|| {
             let stem = args.facts.file_stem().unwrap_or_default().to_string_lossy();
             args.facts.with_file_name(format!("{stem}-typst"))
         })),
+        (Emit::Pdf, Some(export), section, dir) => Target::Pages {
+            dir: dir.clone().unwrap_or_else(|| facts_folder(args.facts)),
+            stem: picture_stem(args.facts, section),
+            export,
+        },
         // One section and nowhere to put a PDF: the section is read on screen.
-        (Emit::Pdf, Some(_), None) if args.formats == output::Formats::default() => Target::Text,
-        (Emit::Pdf, _, path) => files(args.facts, path.as_deref(), args.formats),
+        (Emit::Pdf, None, Some(_), None) if args.formats == output::Formats::default() => {
+            Target::Text
+        }
+        (Emit::Pdf, None, _, path) => files(args.facts, path.as_deref(), args.formats),
     };
     // Before any work: a refused output should not wait for the report.
     for part in target.parts() {
@@ -490,9 +630,13 @@ fn generate(args: &Gen) -> Result<()> {
     let guard = Guard::new(&name, args.limits);
     let report = pipeline::build_guarded(&profile, &facts, args.section, guard.as_ref())?;
     print_warnings(&facts, &profile, &report.sheet)?;
+    let mut pages = 0;
     for part in target.parts() {
         let stdout = &mut std::io::stdout().lock();
-        output::write(&report, &profile, &facts, &fonts, part.format(args, stdout))?;
+        let format = part.format(args, stdout);
+        let live = &mut Live::default();
+        pages =
+            output::write_live(&report, &profile, &facts, &fonts, format, live)?.unwrap_or(pages);
     }
     match &target {
         Target::Typst(dir) => {
@@ -511,6 +655,19 @@ fn generate(args: &Gen) -> Result<()> {
             )
         }
         Target::Text => {}
+        Target::Pages { dir, stem, export } => eprintln!(
+            "已生成 {pages} 页图片：{}{}（{} 个章节，总分 {}{}）",
+            dir.join(output::page_name(stem, 1, export.extension()))
+                .display(),
+            if pages > 1 {
+                format!(" 至 {}", output::page_name(stem, pages, export.extension()))
+            } else {
+                String::new()
+            },
+            report.data.sections.len(),
+            zpbg::num::points(report.sheet.total),
+            grade_suffix(&report.sheet.grade)
+        ),
         Target::Pdf(_) | Target::Docx(_) | Target::Both(..) => eprintln!(
             "已生成 {}（{} 个章节，总分 {}{}）",
             target
@@ -535,6 +692,12 @@ enum Target {
     Docx(PathBuf),
     /// The PDF, then the Word file beside it.
     Both(PathBuf, PathBuf),
+    /// One picture per page, `dir/<stem>-1.png`….
+    Pages {
+        dir: PathBuf,
+        stem: String,
+        export: Export,
+    },
 }
 
 /// The files of `formats`: at `-o` (the PDF's path when both are asked
@@ -565,13 +728,21 @@ impl Target {
             Target::Text => vec![Target::Text],
             Target::Pdf(path) => vec![Target::Pdf(path.clone())],
             Target::Docx(path) => vec![Target::Docx(path.clone())],
+            Target::Pages { dir, stem, export } => vec![Target::Pages {
+                dir: dir.clone(),
+                stem: stem.clone(),
+                export: *export,
+            }],
         }
     }
 
     /// The file or folder written; none for text on standard output.
     fn path(&self) -> &Path {
         match self {
-            Target::Typst(path) | Target::Pdf(path) | Target::Docx(path) => path,
+            Target::Typst(path)
+            | Target::Pdf(path)
+            | Target::Docx(path)
+            | Target::Pages { dir: path, .. } => path,
             Target::Both(pdf, _) => pdf,
             Target::Text => Path::new("-"),
         }
@@ -588,6 +759,12 @@ impl Target {
                 check_glyphs: !args.allow_missing_glyphs,
             },
             Target::Docx(path) => output::Format::Docx { path },
+            Target::Pages { dir, stem, export } => output::Format::Pages {
+                dir,
+                stem,
+                export: *export,
+                check_glyphs: !args.allow_missing_glyphs,
+            },
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::facts::FactsFile;
 use crate::glyphs;
 use crate::pipeline::Built;
 use crate::profile::Profile;
-use crate::render::{self, Archive, ChosenFonts, FontSet, RenderInput};
+use crate::render::{self, Archive, ChosenFonts, Export, FontSet, Live, RenderInput};
 use crate::report::ReportData;
 
 /// The files `gen` and `batch` write a report as (`--format pdf,docx`).
@@ -40,6 +40,15 @@ pub enum Format<'a> {
         archive: Option<Archive>,
         check_glyphs: bool,
     },
+    /// The laid-out pages as pictures (`export` is PNG or SVG), one file
+    /// each: `dir/<stem>-1.png`, `-2.png`…; pictures of pages the report no
+    /// longer has are removed.
+    Pages {
+        dir: &'a Path,
+        stem: &'a str,
+        export: Export,
+        check_glyphs: bool,
+    },
     /// An editable Word file of the same report.
     Docx { path: &'a Path },
     /// What the embedded engine compiles, for inspecting the report or
@@ -60,61 +69,105 @@ pub fn write(
     fonts: &FontSet,
     format: Format,
 ) -> Result<()> {
+    write_live(report, profile, facts, fonts, format, &mut Live::default()).map(drop)
+}
+
+/// [`write`], laying out with `live`, which keeps Typst's work from one
+/// call to the next (`zpbg watch`). Returns how many pages were laid out,
+/// for the formats that lay out.
+pub fn write_live(
+    report: &Built,
+    profile: &Profile,
+    facts: &FactsFile,
+    fonts: &FontSet,
+    format: Format,
+    live: &mut Live,
+) -> Result<Option<usize>> {
     check(&format, &facts.path, profile)?;
     let (chosen, _) = fonts.resolve(&profile.fonts);
+    let mut lay_out = |export: Export,
+                       archive: Option<Archive>,
+                       check_glyphs: bool|
+     -> Result<render::Exported> {
+        if check_glyphs {
+            glyphs::check(facts, &report.data, &fonts.used(&chosen))?;
+        }
+        let input = RenderInput {
+            files: &profile.typst_files,
+            main: &profile.main,
+            data: &report.data,
+            fonts,
+            chosen: &chosen,
+            archive,
+            limits: report.guard.as_ref().map(|guard| &guard.limits),
+        };
+        Ok(live.export(&input, export)?)
+    };
     match format {
         Format::Pdf {
             path,
             archive,
             check_glyphs,
-        } => pdf(
-            report,
-            profile,
-            facts,
-            fonts,
-            &chosen,
-            path,
-            archive,
+        } => {
+            let exported = lay_out(Export::Pdf, archive, check_glyphs)?;
+            // Only a finished PDF replaces an earlier one.
+            write_atomically(path, &exported.files.concat())?;
+            Ok(Some(exported.pages))
+        }
+        Format::Pages {
+            dir,
+            stem,
+            export,
             check_glyphs,
-        ),
+        } => {
+            let exported = lay_out(export, None, check_glyphs)?;
+            pages(&exported.files, dir, stem, export.extension())?;
+            Ok(Some(exported.pages))
+        }
         Format::TypstSource { dir } => {
             let added = added_fonts(fonts, &chosen);
             for (rel, _) in &added {
                 check_no_links(dir, Path::new(rel))?;
                 check_file(&dir.join(rel), &facts.path, profile)?;
             }
-            typst_source(&report.data, &added, &chosen, profile, dir)
+            typst_source(&report.data, &added, &chosen, profile, dir).map(|()| None)
         }
-        Format::Docx { path } => docx(&report.data, profile, path),
-        Format::Text { to } => print(to, &render::text::sections(&report.data.sections)),
+        Format::Docx { path } => docx(&report.data, profile, path).map(|()| None),
+        Format::Text { to } => {
+            print(to, &render::text::sections(&report.data.sections)).map(|()| None)
+        }
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn pdf(
-    report: &Built,
-    profile: &Profile,
-    facts: &FactsFile,
-    fonts: &FontSet,
-    chosen: &ChosenFonts,
-    path: &Path,
-    archive: Option<Archive>,
-    check_glyphs: bool,
-) -> Result<()> {
-    if check_glyphs {
-        glyphs::check(facts, &report.data, &fonts.used(chosen))?;
-    }
-    let bytes = render::render_pdf(&RenderInput {
-        files: &profile.typst_files,
-        main: &profile.main,
-        data: &report.data,
-        fonts,
-        chosen,
-        archive,
-        limits: report.guard.as_ref().map(|guard| &guard.limits),
+/// The file name of page `n` (from 1) in `--format png|svg` output.
+pub fn page_name(stem: &str, n: usize, extension: &str) -> String {
+    format!("{stem}-{n}.{extension}")
+}
+
+/// Writes one file per page into `dir`, each atomically, and removes the
+/// pictures of later pages left from a longer layout, so the folder shows
+/// this report and no more.
+fn pages(files: &[Vec<u8>], dir: &Path, stem: &str, extension: &str) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
     })?;
-    // Only a finished PDF replaces an earlier one.
-    write_atomically(path, &bytes)
+    for (i, bytes) in files.iter().enumerate() {
+        write_atomically(&dir.join(page_name(stem, i + 1, extension)), bytes)?;
+    }
+    for n in files.len() + 1.. {
+        let stale = dir.join(page_name(stem, n, extension));
+        match std::fs::symlink_metadata(&stale) {
+            Ok(meta) if meta.is_file() => {
+                std::fs::remove_file(&stale).map_err(|source| Error::Io {
+                    path: stale,
+                    source,
+                })?;
+            }
+            _ => return Ok(()),
+        }
+    }
+    Ok(())
 }
 
 /// Writes the report as .docx, naming the profile's faces; only a finished
@@ -226,6 +279,16 @@ pub fn print(to: &mut dyn Write, text: &str) -> Result<()> {
 pub fn check(format: &Format, facts: &Path, profile: &Profile) -> Result<()> {
     match format {
         Format::Pdf { path, .. } | Format::Docx { path } => check_file(path, facts, profile),
+        Format::Pages {
+            dir, stem, export, ..
+        } => {
+            check_no_links(dir, Path::new(""))?;
+            check_file(
+                &dir.join(page_name(stem, 1, export.extension())),
+                facts,
+                profile,
+            )
+        }
         Format::TypstSource { dir } => {
             check_no_links(dir, Path::new(""))?;
             for rel in typst_paths(profile) {

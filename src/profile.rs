@@ -859,7 +859,7 @@ impl Walk<'_> {
     }
 }
 
-fn is_profile_file(path: &Path) -> bool {
+pub(crate) fn is_profile_file(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| PROFILE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::facts::FactsFile;
 use crate::pipeline;
 use crate::profile::Profile;
-use crate::render::Typeset;
+use crate::render::{Exported, Typeset};
 
 /// The hidden subcommand that serves one job in a child process.
 pub const SUBCOMMAND: &str = "__sandbox";
@@ -127,7 +127,8 @@ enum Job<'a> {
         profile: String,
         section: Option<String>,
     },
-    /// Lay out and write the PDF (Typst); answers the PDF.
+    /// Lay out and write the PDF or pictures (Typst); answers them,
+    /// [`pack`]ed.
     Typeset {
         typeset: Typeset<'a>,
         max_pages: usize,
@@ -151,13 +152,51 @@ pub fn narrate(guard: &Guard, facts: &FactsFile, section: Option<&str>) -> Resul
     run(&job, &guard.limits, "（模板配置）").map(drop)
 }
 
-/// Lays out `typeset` in the child and returns the PDF.
-pub fn typeset(typeset: &Typeset, limits: &Limits) -> Result<Vec<u8>, Failure> {
+/// Lays out `typeset` in the child and returns the PDF or pictures.
+pub fn typeset(typeset: &Typeset, limits: &Limits) -> Result<Exported, Failure> {
     let job = Job::Typeset {
         typeset: typeset.reborrow(),
         max_pages: limits.max_pages,
     };
-    run(&job, limits, typeset.main())
+    let answer = run(&job, limits, typeset.main())?;
+    unpack(&answer).ok_or_else(|| Failure::Crashed {
+        template: typeset.main().to_owned(),
+        detail: "子进程的回答不完整".to_owned(),
+    })
+}
+
+/// An [`Exported`] as the child answers it: the page count, the number of
+/// files, then each file's length and bytes, as little-endian u64s.
+fn pack(exported: &Exported) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    bytes.extend((exported.pages as u64).to_le_bytes());
+    bytes.extend((exported.files.len() as u64).to_le_bytes());
+    for file in &exported.files {
+        bytes.extend((file.len() as u64).to_le_bytes());
+        bytes.extend(file);
+    }
+    bytes
+}
+
+/// What [`pack`] wrote; `None` if it is cut short.
+fn unpack(mut bytes: &[u8]) -> Option<Exported> {
+    let pages = take_number(&mut bytes)?;
+    let count = take_number(&mut bytes)?;
+    let mut files = Vec::new();
+    for _ in 0..count {
+        let len = take_number(&mut bytes)?;
+        let (file, rest) = bytes.split_at_checked(len)?;
+        files.push(file.to_vec());
+        bytes = rest;
+    }
+    Some(Exported { pages, files })
+}
+
+/// The little-endian u64 at the start of `bytes`, which then start after it.
+fn take_number(bytes: &mut &[u8]) -> Option<usize> {
+    let (head, rest) = bytes.split_first_chunk::<8>()?;
+    *bytes = rest;
+    usize::try_from(u64::from_le_bytes(*head)).ok()
 }
 
 /// A message from the child, or the end of its output.
@@ -329,7 +368,7 @@ pub fn serve() -> ExitCode {
             .map_err(|err| err.to_string()),
         Job::Typeset { typeset, max_pages } => typeset
             .run(Some(max_pages))
-            .map(|(pdf, _warnings)| pdf)
+            .map(|(exported, _warnings)| pack(&exported))
             .map_err(|err| err.to_string()),
     };
     match result {
@@ -337,4 +376,22 @@ pub fn serve() -> ExitCode {
         Err(message) => write_message(&mut out, ERR, message.as_bytes()),
     }
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_unpacks_as_packed_and_not_when_cut() {
+        let exported = Exported {
+            pages: 3,
+            files: vec![b"\x89PNG one".to_vec(), Vec::new(), b"three".to_vec()],
+        };
+        let packed = pack(&exported);
+        let back = unpack(&packed).unwrap();
+        assert_eq!((back.pages, back.files), (3, exported.files));
+        assert!(unpack(&packed[..packed.len() - 1]).is_none());
+        assert!(unpack(&packed[..5]).is_none());
+    }
 }

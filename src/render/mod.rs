@@ -15,7 +15,8 @@ use chrono::{Datelike, NaiveDate};
 use typst::World;
 use typst::WorldExt;
 use typst::diag::{Severity, SourceDiagnostic, SourceResult, Warned};
-use typst::foundations::{Datetime, Output, Smart};
+use typst::foundations::{Datetime, Smart};
+use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
 use crate::report::ReportData;
@@ -47,6 +48,43 @@ pub struct RenderInput<'a> {
     pub limits: Option<&'a Limits>,
 }
 
+/// `--ppi` when not given: the typst CLI's default, sharp on a screen.
+pub const DEFAULT_PPI: u16 = 144;
+/// Most `--ppi` allowed: 600 makes an A4 page of about 5000 × 7000 pixels,
+/// 140 MB in memory; more is not a preview.
+pub const MAX_PPI: u16 = 600;
+
+/// What a laid-out report is written as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Export {
+    /// One PDF, conforming to [`RenderInput::archive`] when given.
+    Pdf,
+    /// One PNG per page, at `ppi` pixels per inch.
+    Png { ppi: u16 },
+    /// One SVG per page.
+    Svg,
+}
+
+impl Export {
+    /// The extension of the files written.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Export::Pdf => "pdf",
+            Export::Png { .. } => "png",
+            Export::Svg => "svg",
+        }
+    }
+}
+
+/// A laid-out report, written out.
+#[derive(Debug)]
+pub struct Exported {
+    /// How many pages the layout has.
+    pub pages: usize,
+    /// The PDF, or one picture per page.
+    pub files: Vec<Vec<u8>>,
+}
+
 /// PDF/A levels zpbg offers: b ("basic") conformance, version 2 or 3.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Archive {
@@ -69,6 +107,8 @@ pub enum RenderError {
     Typst(Vec<Diagnostic>),
     /// The laid-out document could not be written as PDF.
     Pdf(Vec<Diagnostic>),
+    /// A page could not be encoded as PNG.
+    Png(String),
     /// A profile that is not built in uses a Typst plugin (WebAssembly),
     /// code zpbg cannot limit; `at` is the file, or 「file:line」.
     Plugin { at: String },
@@ -96,6 +136,7 @@ impl fmt::Display for RenderError {
             Self::Data(err) => write!(f, "报告数据无法序列化：{err}"),
             Self::Typst(diags) => write_diagnostics(f, "模板排版失败", diags),
             Self::Pdf(diags) => write_diagnostics(f, "PDF 生成失败", diags),
+            Self::Png(err) => write!(f, "页面无法编码为 PNG 图片：{err}"),
             Self::Plugin { at } => write!(
                 f,
                 "{at} 使用了 Typst 插件（WebAssembly）。自定义模板配置不能使用插件，请删去。"
@@ -138,18 +179,50 @@ impl std::error::Error for RenderError {
 /// Lays out the report and returns the PDF bytes. The same input gives the
 /// same bytes: the PDF's id and date come from the report, not the clock.
 pub fn render_pdf(input: &RenderInput) -> Result<Vec<u8>, RenderError> {
-    let job = Typeset::of(input)?;
-    match input.limits {
-        None => job.run(None).map(|(pdf, _warnings)| pdf),
-        Some(limits) => sandbox::typeset(&job, limits).map_err(RenderError::Sandboxed),
-    }
+    Live::default()
+        .export(input, Export::Pdf)
+        .map(|exported| exported.files.concat())
 }
 
 /// [`render_pdf`] in process plus Typst's warnings, which tests require to
 /// be empty.
 #[cfg(test)]
 fn render(input: &RenderInput) -> Result<(Vec<u8>, Vec<Diagnostic>), RenderError> {
-    Typeset::of(input)?.run(None)
+    let (exported, warnings) = Typeset::of(input, Export::Pdf)?.run(None)?;
+    Ok((exported.files.concat(), warnings))
+}
+
+/// Layout that lives from one round to the next, for `zpbg watch`: one
+/// world that serves unchanged files as before, so Typst's memoised parsing,
+/// evaluation and layout of them are reused. A profile that is not built in
+/// gets no reuse: each round runs in a fresh child process within its
+/// limits. `Live::default()` is a fresh start, as `gen` makes.
+#[derive(Default)]
+pub struct Live {
+    world: Option<ReportWorld>,
+}
+
+impl Live {
+    /// Lays out `input` and writes it as `export`, reusing the world of the
+    /// previous call. The fonts are those of the latest call.
+    pub fn export(&mut self, input: &RenderInput, export: Export) -> Result<Exported, RenderError> {
+        let job = Typeset::of(input, export)?;
+        if let Some(limits) = input.limits {
+            return sandbox::typeset(&job, limits).map_err(RenderError::Sandboxed);
+        }
+        let date = job.date()?;
+        let data = job.data.clone().into_bytes();
+        match &mut self.world {
+            Some(world) => world.update(&job.files, &job.main, data, &job.fonts, date)?,
+            None => {
+                let world = ReportWorld::new(&job.files, &job.main, data, &job.fonts, date, true)?;
+                self.world = Some(world);
+            }
+        }
+        let world = self.world.as_ref().expect("made above");
+        job.lay_out(world, date, None)
+            .map(|(exported, _warnings)| exported)
+    }
 }
 
 /// Everything Typst needs for one PDF, borrowed in process and owned when
@@ -167,10 +240,11 @@ pub struct Typeset<'a> {
     /// The PDF's document id.
     ident: String,
     archive: Option<Archive>,
+    export: Export,
 }
 
 impl<'a> Typeset<'a> {
-    fn of(input: &RenderInput<'a>) -> Result<Self, RenderError> {
+    fn of(input: &RenderInput<'a>, export: Export) -> Result<Self, RenderError> {
         let meta = &input.data.meta;
         Ok(Typeset {
             files: Cow::Borrowed(input.files),
@@ -184,6 +258,7 @@ impl<'a> Typeset<'a> {
             date_iso: meta.date_iso.clone(),
             ident: format!("zpbg:{}:{}", meta.unit, meta.title),
             archive: input.archive,
+            export,
         })
     }
 
@@ -197,6 +272,7 @@ impl<'a> Typeset<'a> {
             date_iso: self.date_iso.clone(),
             ident: self.ident.clone(),
             archive: self.archive,
+            export: self.export,
         }
     }
 
@@ -205,19 +281,14 @@ impl<'a> Typeset<'a> {
         &self.main
     }
 
-    /// Lays out and writes the PDF. With `max_pages` the profile is not
-    /// trusted: plugins are refused and a longer document is an error.
-    pub fn run(&self, max_pages: Option<usize>) -> Result<(Vec<u8>, Vec<Diagnostic>), RenderError> {
-        let date = (self.date_iso.as_ref())
-            .map(|iso| {
-                NaiveDate::parse_from_str(iso, "%Y-%m-%d")
-                    .ok()
-                    .and_then(|d| {
-                        Datetime::from_ymd_hms(d.year(), d.month() as u8, d.day() as u8, 0, 0, 0)
-                    })
-                    .ok_or_else(|| RenderError::BadDate(iso.clone()))
-            })
-            .transpose()?;
+    /// Lays out and writes the PDF or pictures. With `max_pages` the
+    /// profile is not trusted: plugins are refused and a longer document is
+    /// an error.
+    pub fn run(
+        &self,
+        max_pages: Option<usize>,
+    ) -> Result<(Exported, Vec<Diagnostic>), RenderError> {
+        let date = self.date()?;
         if max_pages.is_some() {
             refuse_plugins(&self.files)?;
         }
@@ -229,24 +300,73 @@ impl<'a> Typeset<'a> {
             date,
             max_pages.is_none(),
         )?;
+        self.lay_out(&world, date, max_pages)
+    }
 
-        let compiled = compile_for(&world, typst_pdf::pdf);
-        let warnings = diagnostics(&world, &compiled.warnings);
+    /// The report date, as the PDF and the world's `today` give it.
+    fn date(&self) -> Result<Option<Datetime>, RenderError> {
+        (self.date_iso.as_ref())
+            .map(|iso| {
+                NaiveDate::parse_from_str(iso, "%Y-%m-%d")
+                    .ok()
+                    .and_then(|d| {
+                        Datetime::from_ymd_hms(d.year(), d.month() as u8, d.day() as u8, 0, 0, 0)
+                    })
+                    .ok_or_else(|| RenderError::BadDate(iso.clone()))
+            })
+            .transpose()
+    }
+
+    /// Compiles in `world`, which serves this job's files, and writes the
+    /// result as [`Typeset::export`] says.
+    fn lay_out(
+        &self,
+        world: &ReportWorld,
+        date: Option<Datetime>,
+        max_pages: Option<usize>,
+    ) -> Result<(Exported, Vec<Diagnostic>), RenderError> {
+        let compiled: Warned<SourceResult<PagedDocument>> = typst::compile(world);
+        let warnings = diagnostics(world, &compiled.warnings);
         let document = compiled
             .output
-            .map_err(|errors| RenderError::Typst(diagnostics(&world, &errors)))?;
+            .map_err(|errors| RenderError::Typst(diagnostics(world, &errors)))?;
+        let pages = document.pages().len();
         if let Some(max) = max_pages
-            && document.pages().len() > max
+            && pages > max
         {
             return Err(RenderError::Sandboxed(Failure::Exceeded {
                 template: self.main.to_string(),
-                limit: Exceeded::Pages {
-                    max,
-                    pages: document.pages().len(),
-                },
+                limit: Exceeded::Pages { max, pages },
             }));
         }
+        let files = match self.export {
+            Export::Pdf => vec![self.pdf(world, &document, date)?],
+            Export::Png { ppi } => {
+                let options = typst_render::RenderOptions {
+                    pixel_per_pt: typst::utils::Scalar::new(f64::from(ppi) / 72.0),
+                    render_bleed: false,
+                };
+                (document.pages().iter())
+                    .map(|page| {
+                        typst_render::render(page, &options)
+                            .encode_png()
+                            .map_err(|err| RenderError::Png(err.to_string()))
+                    })
+                    .collect::<Result<_, _>>()?
+            }
+            Export::Svg => (document.pages().iter())
+                .map(|page| typst_svg::svg(page, &Default::default()).into_bytes())
+                .collect(),
+        };
+        Ok((Exported { pages, files }, warnings))
+    }
 
+    fn pdf(
+        &self,
+        world: &ReportWorld,
+        document: &PagedDocument,
+        date: Option<Datetime>,
+    ) -> Result<Vec<u8>, RenderError> {
         let standards = match self.archive {
             None => PdfStandards::default(),
             Some(level) => {
@@ -270,9 +390,8 @@ impl<'a> Typeset<'a> {
             standards,
             ..PdfOptions::default()
         };
-        let pdf = typst_pdf::pdf(&document, &options)
-            .map_err(|errors| RenderError::Pdf(diagnostics(&world, &errors)))?;
-        Ok((pdf, warnings))
+        typst_pdf::pdf(document, &options)
+            .map_err(|errors| RenderError::Pdf(diagnostics(world, &errors)))
     }
 }
 
@@ -298,15 +417,6 @@ mod shared_fonts {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<FontSet, D::Error> {
         Vec::<DiskFace>::deserialize(d).map(FontSet::with_disk)
     }
-}
-
-/// `typst::compile` into the document type `_export` writes, so that its
-/// pages can be counted: typst does not re-export that type by name.
-fn compile_for<D: Output>(
-    world: &ReportWorld,
-    _export: fn(&D, &PdfOptions) -> SourceResult<Vec<u8>>,
-) -> Warned<SourceResult<D>> {
-    typst::compile(world)
 }
 
 /// A WebAssembly file, whatever its name, or a `.typ` file that names

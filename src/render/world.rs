@@ -86,6 +86,40 @@ impl ReportWorld {
         })
     }
 
+    /// Serves `files`, `data`, `fonts` and `today` from now on, for the next
+    /// round of `zpbg watch`. A file whose bytes are unchanged keeps its
+    /// parsed source, so Typst's memoised work on it stays valid; a changed
+    /// one is reparsed incrementally from its previous source.
+    pub fn update(
+        &mut self,
+        files: &BTreeMap<String, Vec<u8>>,
+        main: &str,
+        data: Vec<u8>,
+        fonts: &FontSet,
+        today: Option<Datetime>,
+    ) -> Result<(), RenderError> {
+        let main_id = project_file(main)?;
+        let mut old = std::mem::take(&mut self.files);
+        let data = (DATA_PATH, data.as_slice());
+        let served = files.iter().map(|(p, b)| (p.as_str(), b.as_slice()));
+        for (path, bytes) in served.filter(|(p, _)| *p != DATA_PATH).chain([data]) {
+            let id = project_file(path)?;
+            let slot = match old.remove(&id) {
+                Some(slot) if *slot.bytes == *bytes => slot,
+                Some(slot) => slot.replaced(Bytes::new(bytes.to_vec())),
+                None => Slot::new(Bytes::new(bytes.to_vec())),
+            };
+            self.files.insert(id, slot);
+        }
+        if !self.files.contains_key(&main_id) {
+            return Err(RenderError::MissingMain(main.to_owned()));
+        }
+        self.main = main_id;
+        self.fonts = fonts.clone();
+        self.today = today;
+        Ok(())
+    }
+
     fn slot(&self, id: FileId) -> FileResult<&Slot> {
         match id.root() {
             VirtualRoot::Project => self
@@ -105,6 +139,25 @@ impl Slot {
             source: OnceLock::new(),
         }
     }
+
+    /// The slot of the same file with new `bytes`, its source reparsed from
+    /// the old one where that parsed (Typst reparses only the edited part).
+    fn replaced(self, bytes: Bytes) -> Self {
+        let source = OnceLock::new();
+        if let Some(Ok(mut previous)) = self.source.into_inner()
+            && let Ok(text) = text(&bytes)
+        {
+            previous.replace(text);
+            let _ = source.set(Ok(previous));
+        }
+        Self { bytes, source }
+    }
+}
+
+/// A file's text, without the BOM editors on Windows like to add.
+fn text(bytes: &Bytes) -> FileResult<&str> {
+    let text = std::str::from_utf8(bytes)?;
+    Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
 }
 
 /// The id of a file in the project root, rejecting paths that escape it.
@@ -129,12 +182,7 @@ impl World for ReportWorld {
     fn source(&self, id: FileId) -> FileResult<Source> {
         let slot = self.slot(id)?;
         slot.source
-            .get_or_init(|| {
-                let text = std::str::from_utf8(&slot.bytes)?;
-                // Strip a BOM, as editors on Windows like to add one.
-                let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-                Ok(Source::new(id, text.to_owned()))
-            })
+            .get_or_init(|| Ok(Source::new(id, text(&slot.bytes)?.to_owned())))
             .clone()
     }
 
@@ -224,6 +272,36 @@ mod tests {
             today,
             true,
         );
+        assert!(matches!(err, Err(RenderError::MissingMain(_))));
+    }
+
+    #[test]
+    fn an_update_serves_the_new_files_and_keeps_unchanged_sources() {
+        let mut w = world();
+        let lib = w.source(id("lib/gongwen.typ")).unwrap();
+        w.source(w.main()).unwrap();
+        let mut files = BTreeMap::new();
+        files.insert("report.typ".to_owned(), b"hello again".to_vec());
+        files.insert(
+            "lib/gongwen.typ".to_owned(),
+            b"\xef\xbb\xbf#let x = 1".to_vec(),
+        );
+        let data = b"{\"a\": 1}".to_vec();
+        w.update(&files, "report.typ", data, FontSet::bundled(), None)
+            .unwrap();
+        assert_eq!(w.source(w.main()).unwrap().text(), "hello again");
+        // What Typst's memoisation compares: the unchanged file is the same.
+        let hash = typst::utils::hash128;
+        assert_eq!(hash(&w.source(id("lib/gongwen.typ")).unwrap()), hash(&lib));
+        assert_eq!(&*w.file(id("data.json")).unwrap(), b"{\"a\": 1}");
+        assert_eq!(w.today(None), None);
+
+        files.remove("lib/gongwen.typ");
+        w.update(&files, "report.typ", Vec::new(), FontSet::bundled(), None)
+            .unwrap();
+        let gone = w.file(id("lib/gongwen.typ"));
+        assert!(matches!(gone, Err(FileError::NotFound(_))));
+        let err = w.update(&files, "other.typ", Vec::new(), FontSet::bundled(), None);
         assert!(matches!(err, Err(RenderError::MissingMain(_))));
     }
 

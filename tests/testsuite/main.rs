@@ -23,6 +23,8 @@ mod new_province;
 mod outline;
 mod page_breaks;
 mod page_geometry;
+mod previews;
 mod projects;
 mod review;
 mod templates;
+mod watch;
