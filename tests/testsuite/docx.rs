@@ -4,9 +4,10 @@
 
 use std::io::Read;
 use std::path::Path;
-use std::process::Command;
 
-use crate::harness::{assert_ok, pdf_text, root, scratch, squash, stderr, zpbg};
+use crate::harness::{
+    assert_ok, libreoffice_convert, pdf_text, root, scratch, squash, stderr, zpbg,
+};
 use crate::outline::CHAPTERS;
 
 fn example() -> String {
@@ -259,42 +260,18 @@ fn leaves() -> (String, Vec<(String, String, String)>) {
 
 #[test]
 fn libreoffice_reads_the_headings_scores_and_merged_groups() {
-    let Some(soffice) = ["soffice", "libreoffice"]
-        .into_iter()
-        .find(|c| Command::new(c).arg("--version").output().is_ok())
-    else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must run the LibreOffice test: soffice is not installed (apt-get install libreoffice-writer-nogui)"
-        );
-        eprintln!(
-            "SKIPPED libreoffice_reads_the_headings_scores_and_merged_groups: soffice is not installed (apt-get install libreoffice-writer-nogui)"
-        );
-        return;
-    };
     let dir = scratch("soffice");
     let docx = dir.join("r.docx");
     gen_docx(&example(), &docx);
-    // A profile of its own, so a desktop LibreOffice left open does not
-    // take the conversion over.
-    let profile = format!("-env:UserInstallation=file://{}/lo", dir.display());
-    let out = Command::new(soffice)
-        .args([
-            &profile,
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            dir.to_str().unwrap(),
-            docx.to_str().unwrap(),
-        ])
-        .output()
-        .expect("soffice runs");
-    assert!(
-        out.status.success(),
-        "soffice failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    if !libreoffice_convert(
+        "libreoffice_reads_the_headings_scores_and_merged_groups",
+        "libreoffice-writer-nogui",
+        &docx,
+        "pdf",
+        &dir,
+    ) {
+        return;
+    }
     let text = pdf_text(&dir.join("r.pdf"));
     for chapter in CHAPTERS {
         assert!(text.contains(&squash(chapter)), "no 「{chapter}」");

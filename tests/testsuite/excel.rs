@@ -3,11 +3,10 @@
 //! `batch` over a mix of TOML and workbooks with its 汇总表.xlsx.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use calamine::{Data, Reader, Xlsx};
 
-use crate::harness::{assert_ok, read, root, scratch, stderr, zpbg};
+use crate::harness::{assert_ok, libreoffice_convert, read, root, scratch, stderr, zpbg};
 
 fn example() -> PathBuf {
     root().join("data/example.toml")
@@ -216,41 +215,19 @@ fn zip_part(xlsx: &Path, name: &str) -> String {
 
 #[test]
 fn libreoffice_reads_the_template_sheets_and_labels() {
-    let Some(soffice) = ["soffice", "libreoffice"]
-        .into_iter()
-        .find(|c| Command::new(c).arg("--version").output().is_ok())
-    else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must run the LibreOffice test: soffice is not installed (apt-get install libreoffice-calc-nogui)"
-        );
-        eprintln!(
-            "SKIPPED libreoffice_reads_the_template_sheets_and_labels: soffice is not installed (apt-get install libreoffice-calc-nogui)"
-        );
-        return;
-    };
     let dir = scratch("soffice");
     let xlsx = dir.join("t.xlsx");
     assert_ok(&zpbg(&["init", "--xlsx", s(&xlsx), "--example"]));
-    let profile = format!("-env:UserInstallation=file://{}/lo", dir.display());
     // UTF-8 (76), every sheet (-1) to a file of its own.
-    let out = Command::new(soffice)
-        .args([
-            &profile,
-            "--headless",
-            "--convert-to",
-            "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
-            "--outdir",
-            s(&dir),
-            s(&xlsx),
-        ])
-        .output()
-        .expect("soffice runs");
-    assert!(
-        out.status.success(),
-        "soffice failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    if !libreoffice_convert(
+        "libreoffice_reads_the_template_sheets_and_labels",
+        "libreoffice-calc-nogui",
+        &xlsx,
+        "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
+        &dir,
+    ) {
+        return;
+    }
     let sheet = |name: &str| {
         std::fs::read_to_string(dir.join(format!("t-{name}.csv")))
             .unwrap_or_else(|_| panic!("no sheet 「{name}」"))

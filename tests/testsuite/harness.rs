@@ -136,3 +136,35 @@ pub fn custom_profile(dir: &Path, name: &str, changes: &[(&str, &str)]) -> PathB
     }
     target
 }
+
+/// Converts `file` with LibreOffice headless (`--convert-to to`) into
+/// `dir`. Without LibreOffice, `test` is skipped with a message naming the
+/// Debian `package` to install, except in CI (`CI` set), where it fails.
+pub fn libreoffice_convert(test: &str, package: &str, file: &Path, to: &str, dir: &Path) -> bool {
+    let Some(soffice) = ["soffice", "libreoffice"]
+        .into_iter()
+        .find(|c| Command::new(c).arg("--version").output().is_ok())
+    else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run {test}: soffice is not installed (apt-get install {package})"
+        );
+        eprintln!("SKIPPED {test}: soffice is not installed (apt-get install {package})");
+        return false;
+    };
+    // A profile of its own, so a desktop LibreOffice left open does not
+    // take the conversion over.
+    let profile = format!("-env:UserInstallation=file://{}/lo", dir.display());
+    let out = Command::new(soffice)
+        .args([&profile, "--headless", "--convert-to", to, "--outdir"])
+        .arg(dir)
+        .arg(file)
+        .output()
+        .expect("soffice runs");
+    assert!(
+        out.status.success(),
+        "soffice failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    true
+}
