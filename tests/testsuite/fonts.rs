@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::harness::{assert_ok, read, root, scratch, stderr, zpbg};
+use crate::harness::{assert_ok, names, read, root, scratch, stderr, zpbg};
 
 /// The family the built-in profiles mandate for 正文, in Chinese and in
 /// English, and the PostScript name the renamed copy gets.
@@ -427,11 +427,7 @@ fn emit_typst_copies_the_font_path_faces_a_role_uses() {
         fonts.to_str().unwrap(),
     ]);
     assert_ok(&out);
-    let added: Vec<String> = std::fs::read_dir(out_dir.join("fonts/added"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
-    assert_eq!(added, ["1-fangsong.otf"]);
+    assert_eq!(names(&out_dir.join("fonts/added")), ["1-fangsong.otf"]);
     assert_eq!(
         std::fs::read(out_dir.join("fonts/added/1-fangsong.otf")).unwrap(),
         std::fs::read(fonts.join("fangsong.otf")).unwrap()

@@ -7,18 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::harness::{
-    assert_ok, custom_profile, mkfifo, pdf_text, read, root, scratch, squash, stderr, zpbg,
+    assert_ok, custom_profile, mkfifo, names, pdf_text, read, root, scratch, squash, stderr, zpbg,
 };
-
-/// The file names in `dir`, sorted.
-fn names(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
 
 fn batch(inputs: &[&Path], out: &Path) -> std::process::Output {
     let mut args = vec!["batch".to_owned()];

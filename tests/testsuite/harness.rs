@@ -168,3 +168,13 @@ pub fn libreoffice_convert(test: &str, package: &str, file: &Path, to: &str, dir
     );
     true
 }
+
+/// The file names in `dir`, sorted.
+pub fn names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}

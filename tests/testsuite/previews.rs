@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::harness::{assert_ok, root, scratch, stderr, zpbg};
+use crate::harness::{assert_ok, names, root, scratch, stderr, zpbg};
 
 /// Each page's width and height in points, as `pdfinfo` reads them.
 fn page_sizes(pdf: &Path) -> Vec<(f64, f64)> {
@@ -38,16 +38,6 @@ fn decoded_size(bytes: &[u8]) -> (u32, u32) {
     let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
     let info = reader.next_frame(&mut pixels).expect("PNG pixels decode");
     (info.width, info.height)
-}
-
-/// The files of `dir`, sorted.
-fn names(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 #[test]
