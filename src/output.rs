@@ -148,12 +148,8 @@ pub fn page_name(stem: &str, n: usize, extension: &str) -> String {
 /// pictures of later pages left from a longer layout, so the folder shows
 /// this report and no more.
 fn pages(files: &[Vec<u8>], dir: &Path, stem: &str, extension: &str) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
     for (i, bytes) in files.iter().enumerate() {
-        write_atomically(&dir.join(page_name(stem, i + 1, extension)), bytes)?;
+        write_into(dir, &page_name(stem, i + 1, extension), bytes)?;
     }
     for n in files.len() + 1.. {
         let stale = dir.join(page_name(stem, n, extension));
